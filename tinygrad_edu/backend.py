@@ -1,0 +1,134 @@
+"""The array backend: the one module that knows which array library holds a tensor's data.
+
+Ops never import numpy for tensor data; they ask `get_array_module(array)` for `xp` (numpy on the
+CPU, CuPy on a GPU) and write `xp.exp(x)`. Where numpy and CuPy differ (scatter-add, strided
+views, random generators, moving data between devices) a `Backend` method is the one place both
+are handled. This is the pattern of DeZero's `cuda.py`.
+"""
+
+import importlib
+
+import numpy as np
+
+
+class Device:
+    """Where a tensor lives: `Device("cpu")`, `Device("cuda")`, `Device("cuda:1")`, as torch.device."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, Device):
+            type, index = type.type, type.index if index is None else index
+        elif ":" in type:
+            type, _, index_text = type.partition(":")
+            if not index_text.isdigit():
+                raise ValueError(f"invalid device string {type}:{index_text!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+            index = int(index_text)
+        self.type = type
+        self.index = index
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = Device(other)
+        if not isinstance(other, Device):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+
+CPU = Device("cpu")
+
+
+class NumpyBackend:
+    """numpy on the CPU. Other backends (CuPy, test doubles) implement the same methods."""
+
+    device_type = "cpu"
+    xp = np
+    array_types = (np.ndarray,)
+
+    def device_of(self, array):
+        return CPU
+
+    def to_device(self, array, device):
+        """An array on this backend (a numpy array: other backends bring theirs back first)."""
+        if isinstance(array, np.ndarray):
+            return array
+        return backend_of(array).to_numpy(array)
+
+    def to_numpy(self, array):
+        return array
+
+    def scatter_add(self, target, index, values):
+        """target[index] += values, adding repeated indices up (a plain `+=` would keep only one)."""
+        np.add.at(target, index, values)
+
+    def as_strided(self, array, shape, strides):
+        """A read-only view of `array` with the given shape and byte strides (no copy)."""
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+
+    def new_generator(self, seed, device):
+        """A random generator with `.random`, `.standard_normal` (both taking dtype) and `.integers`."""
+        return np.random.default_rng(seed)
+
+    def synchronize(self, device):
+        """Wait for queued work to finish (nothing to wait for on the CPU)."""
+
+
+NUMPY = NumpyBackend()
+# numpy scalars (what numpy returns for 0-d results) count as numpy arrays.
+_backend_by_array_type = {np.ndarray: NUMPY, np.generic: NUMPY}
+_backend_by_device_type = {"cpu": NUMPY}
+# Backends imported the first time their device is asked for, so `import tinygrad_edu` needs numpy only.
+_lazy_backend_modules = {"cuda": "tinygrad_edu.backend_cuda"}
+
+
+def register_backend(backend):
+    """Make a backend's device type and array types known (used by the CuPy backend and test doubles)."""
+    _backend_by_device_type[backend.device_type] = backend
+    for array_type in backend.array_types:
+        _backend_by_array_type[array_type] = backend
+
+
+def backend_for(device):
+    """The backend that owns a device ("cpu", "cuda:0", a Device); imports CuPy on first use."""
+    device_type = device.type if isinstance(device, Device) else Device(device).type
+    backend = _backend_by_device_type.get(device_type)
+    if backend is None:
+        module_name = _lazy_backend_modules.get(device_type)
+        if module_name is None:
+            known = ", ".join(sorted(set(_backend_by_device_type) | set(_lazy_backend_modules)))
+            raise RuntimeError(f"unknown device type {device_type!r}: expected one of {known}")
+        importlib.import_module(module_name)  # registers itself, or raises a RuntimeError saying what is missing
+        backend = _backend_by_device_type[device_type]
+    return backend
+
+
+def backend_of(array):
+    """The backend whose array library made `array`."""
+    backend = _backend_by_array_type.get(type(array))
+    if backend is None:
+        for array_type, candidate in _backend_by_array_type.items():
+            if isinstance(array, array_type):
+                return candidate
+        raise TypeError(f"expected a numpy or CuPy array, got {type(array).__name__}")
+    return backend
+
+
+def get_array_module(array):
+    """`numpy` for numpy arrays, `cupy` for CuPy arrays: write an op once as `xp.exp(x)`."""
+    return backend_of(array).xp
+
+
+def to_device(array, device):
+    """`array` moved to `device` (a no-op when it is already there)."""
+    device = device if isinstance(device, Device) else Device(device)
+    return backend_for(device).to_device(array, device)

@@ -1,0 +1,170 @@
+"""Making tensors: `tensor(data)` and the factories (`zeros`, `arange`, `randn`, ...), as in PyTorch.
+
+Every factory takes `dtype=`, `device=` and `requires_grad=`. Random factories draw from the seeded
+per-device generator (see random.py), so `manual_seed(0)` makes them reproducible.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from . import dtypes, random
+from .backend import CPU, Device, backend_for
+from .tensor import Tensor, _sampling_dtype
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of `data`. Floats become float32 (the default), ints int64,
+    numpy arrays keep their dtype."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    return Tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A tensor that shares memory with a numpy array (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor._make(array)
+
+
+def _size(args, op):
+    """zeros(2, 3), zeros((2, 3)) and zeros([2, 3]) all mean shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        shape = tuple(operator.index(size) for size in args)
+    except TypeError:
+        raise TypeError(f"{op}: size must be ints, got {args}") from None
+    if any(size < 0 for size in shape):
+        raise ValueError(f"{op}: size must be non-negative, got {shape}")
+    return shape
+
+
+def _finish(array, requires_grad):
+    result = Tensor._make(array)
+    return result.requires_grad_() if requires_grad else result
+
+
+def _dtype(dtype, default=None):
+    return (dtypes.as_dtype(dtype) or default or dtypes.get_default_dtype()).numpy
+
+
+def _xp(device):
+    return backend_for(CPU if device is None else device).xp
+
+
+def _device(device):
+    return CPU if device is None else device if isinstance(device, Device) else Device(device)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of shape `size` filled with fill_value (its dtype follows fill_value, as in PyTorch)."""
+    if dtype is None:
+        dtype = dtypes.from_numpy_dtype(dtypes.infer_numpy_dtype(fill_value))
+    shape = _size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    return _finish(_xp(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(_xp(device).zeros(_size(size, "zeros"), dtype=_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _finish(_xp(device).ones(_size(size, "ones"), dtype=_dtype(dtype)), requires_grad)
+
+
+empty = zeros
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """start, start + step, ... up to but excluding end; int64 when all arguments are ints."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        all_ints = all(isinstance(value, (int, np.integer)) for value in (start, end, step))
+        dtype = dtypes.int64 if all_ints else dtypes.get_default_dtype()
+    count = max(math.ceil((end - start) / step), 0)
+    array = _xp(device).arange(count, dtype=np.float64) * step + start
+    return _finish(array.astype(_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """`steps` evenly spaced values from start to end, both included."""
+    if steps < 0:
+        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+    return _finish(_xp(device).linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """The n x m identity matrix (m defaults to n)."""
+    return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad)
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Uniform samples in [0, 1)."""
+    numpy_dtype = _dtype(dtype)
+    samples = random.generator(_device(device)).random(_size(size, "rand"), dtype=_sampling_dtype(numpy_dtype))
+    return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples (mean 0, variance 1)."""
+    numpy_dtype = _dtype(dtype)
+    rng = random.generator(_device(device))
+    samples = rng.standard_normal(_size(size, "randn"), dtype=_sampling_dtype(numpy_dtype))
+    return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None):
+    """Random ints in [low, high) of shape `size` (int64); `randint(high, size)` starts at 0."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
+    if high <= low:
+        raise ValueError(f"randint: low ({low}) must be smaller than high ({high})")
+    shape = _size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "randint")
+    samples = random.generator(_device(device)).integers(low, high, size=shape)
+    return Tensor._make(samples.astype(_dtype(dtype, dtypes.int64)))
+
+
+def randperm(n, *, dtype=None, device=None):
+    """A random permutation of 0 .. n-1 (int64)."""
+    order = random.generator(_device(device)).permutation(n)
+    return Tensor._make(order.astype(_dtype(dtype, dtypes.int64)))
+
+
+def _like(factory, input, dtype, device, requires_grad, *args):
+    return factory(*args, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, input, dtype, device, requires_grad, input.shape)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+    return _like(ones, input, dtype, device, requires_grad, input.shape)
+
+
+empty_like = zeros_like
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return _like(full, input, dtype, device, requires_grad, input.shape, fill_value)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return _like(rand, input, dtype, device, requires_grad, input.shape)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return _like(randn, input, dtype, device, requires_grad, input.shape)

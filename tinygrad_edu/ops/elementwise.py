@@ -1,0 +1,342 @@
+"""Elementwise ops. Each docstring gives forward and gradient; `g` is the upstream gradient.
+
+Binary ops broadcast like numpy; their backward sums the gradient back with `unbroadcast`.
+"""
+
+from ..backend import get_array_module
+from ..function import Function
+from .broadcasting import unbroadcast
+
+
+class Add(Function):
+    """out = a + b;  da = g,  db = g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = a.shape, b.shape
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a_shape, b_shape = ctx.shapes
+        return unbroadcast(grad_output, a_shape), unbroadcast(grad_output, b_shape)
+
+
+class Sub(Function):
+    """out = a - b;  da = g,  db = -g."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = a.shape, b.shape
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a_shape, b_shape = ctx.shapes
+        grad_b = unbroadcast(-grad_output, b_shape) if ctx.needs_input_grad[1] else None
+        return unbroadcast(grad_output, a_shape), grad_b
+
+
+class Mul(Function):
+    """out = a * b;  da = g * b,  db = g * a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = unbroadcast(grad_output * b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad_output * a, b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Function):
+    """out = a / b;  da = g / b,  db = -g * a / b**2."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = unbroadcast(grad_output / b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(-grad_output * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """out = a ** b;  da = g * b * a**(b-1),  db = g * out * log(a)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b, out = ctx.saved_tensors
+        xp = get_array_module(a)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_a = unbroadcast(grad_output * b * a ** (b - 1), a.shape)
+        if ctx.needs_input_grad[1]:
+            # PyTorch's convention: where a == 0 and b >= 0 the gradient wrt b is 0, not nan.
+            log_a = xp.log(xp.where((a == 0) & (b >= 0), 1, a))
+            grad_b = unbroadcast(grad_output * out * log_a, b.shape)
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """out = -x;  dx = -g."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -grad_output
+
+
+class Abs(Function):
+    """out = |x|;  dx = g * sign(x)  (0 at x = 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x).abs(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * get_array_module(x).sign(x)
+
+
+class Exp(Function):
+    """out = e**x;  dx = g * out."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = get_array_module(x).exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * out
+
+
+class Log(Function):
+    """out = ln(x);  dx = g / x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x).log(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / x
+
+
+class Sqrt(Function):
+    """out = sqrt(x);  dx = g / (2 * out)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = get_array_module(x).sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output / (2 * out)
+
+
+class Sin(Function):
+    """out = sin(x);  dx = g * cos(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * get_array_module(x).cos(x)
+
+
+class Cos(Function):
+    """out = cos(x);  dx = -g * sin(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return -grad_output * get_array_module(x).sin(x)
+
+
+class Tanh(Function):
+    """out = tanh(x);  dx = g * (1 - out**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = get_array_module(x).tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * (1 - out * out)
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e**-x);  dx = g * out * (1 - out)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = get_array_module(x)
+        # Stable for large |x|: e**-|x| never overflows. Plain version: 1 / (1 + xp.exp(-x)).
+        exp_neg_abs = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, 1, exp_neg_abs) / (1 + exp_neg_abs)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * out * (1 - out)
+
+
+class ReLU(Function):
+    """out = max(x, 0);  dx = g where x > 0, else 0  (relu'(0) = 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = get_array_module(x).maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (out,) = ctx.saved_tensors
+        return grad_output * (out > 0)
+
+
+class Clamp(Function):
+    """out = min(max(x, low), high);  dx = g where low <= x <= high, else 0 (bounds included, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, low, high):
+        xp = get_array_module(x)
+        ctx.save_for_backward(x)
+        ctx.bounds = low, high
+        return xp.clip(x, low, high)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        low, high = ctx.bounds
+        inside = True
+        if low is not None:
+            inside = x >= low
+        if high is not None:
+            inside = inside & (x <= high)
+        return grad_output * inside, None, None
+
+
+class Maximum(Function):
+    """out = max(a, b) elementwise;  the larger input gets g; on a tie each gets g / 2 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a).maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        share_a = (a > b) + 0.5 * (a == b)
+        return _split_between(ctx, grad_output, a, b, share_a)
+
+
+class Minimum(Function):
+    """out = min(a, b) elementwise;  the smaller input gets g; on a tie each gets g / 2 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a).minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        share_a = (a < b) + 0.5 * (a == b)
+        return _split_between(ctx, grad_output, a, b, share_a)
+
+
+def _split_between(ctx, grad_output, a, b, share_a):
+    """Send share_a of the gradient to a and the rest to b, each summed back to its shape."""
+    share_a = share_a.astype(grad_output.dtype)
+    grad_a = unbroadcast(grad_output * share_a, a.shape) if ctx.needs_input_grad[0] else None
+    grad_b = unbroadcast(grad_output * (1 - share_a), b.shape) if ctx.needs_input_grad[1] else None
+    return grad_a, grad_b
+
+
+class Where(Function):
+    """out = a where condition else b;  da = g where condition,  db = g elsewhere."""
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        ctx.shapes = a.shape, b.shape
+        return get_array_module(a).where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (condition,) = ctx.saved_tensors
+        a_shape, b_shape = ctx.shapes
+        xp = get_array_module(grad_output)
+        grad_a = unbroadcast(xp.where(condition, grad_output, 0), a_shape) if ctx.needs_input_grad[1] else None
+        grad_b = unbroadcast(xp.where(condition, 0, grad_output), b_shape) if ctx.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+class Cast(Function):
+    """out = x converted to another dtype;  dx = g converted back."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.input_dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.astype(ctx.input_dtype), None
+
+
+class Clone(Function):
+    """out = a copy of x;  dx = g."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output

@@ -1,0 +1,75 @@
+"""`tinygrad_edu.exp(x)`: the torch-namespace spellings of Tensor methods, one line each.
+
+This module shadows builtins such as `sum` and `max` on purpose, so nothing else lives here.
+"""
+
+
+def maximum(input, other):
+    return input.maximum(other)
+
+
+def minimum(input, other):
+    return input.minimum(other)
+
+
+def clamp(input, min=None, max=None):
+    return input.clamp(min, max)
+
+
+clip = clamp
+
+
+def _method(name):
+    def function(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+
+    function.__name__ = name
+    function.__doc__ = f"`tinygrad_edu.{name}(x, ...)` is `x.{name}(...)`."
+    return function
+
+
+abs = _method("abs")
+exp = _method("exp")
+log = _method("log")
+sqrt = _method("sqrt")
+sin = _method("sin")
+cos = _method("cos")
+tanh = _method("tanh")
+sigmoid = _method("sigmoid")
+relu = _method("relu")
+neg = _method("neg")
+square = _method("square")
+sum = _method("sum")
+mean = _method("mean")
+var = _method("var")
+std = _method("std")
+max = _method("max")
+min = _method("min")
+amax = _method("amax")
+amin = _method("amin")
+argmax = _method("argmax")
+argmin = _method("argmin")
+logsumexp = _method("logsumexp")
+softmax = _method("softmax")
+log_softmax = _method("log_softmax")
+reshape = _method("reshape")
+permute = _method("permute")
+transpose = _method("transpose")
+flatten = _method("flatten")
+squeeze = _method("squeeze")
+unsqueeze = _method("unsqueeze")
+split = _method("split")
+chunk = _method("chunk")
+add = _method("add")
+sub = _method("sub")
+mul = _method("mul")
+div = _method("div")
+pow = _method("pow")
+eq = _method("eq")
+ne = _method("ne")
+lt = _method("lt")
+le = _method("le")
+gt = _method("gt")
+ge = _method("ge")
+isnan = _method("isnan")
+isfinite = _method("isfinite")

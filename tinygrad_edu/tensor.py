@@ -1,0 +1,907 @@
+"""Tensor: an n-dimensional array that remembers how it was computed, so it can compute gradients.
+
+Every op on Tensors goes through a `Function` (see function.py and ops/). When an input requires
+grad, the op's context is recorded as the output's `grad_fn`; `backward()` walks these records in
+reverse (autograd.py). The array itself lives in `_data`: numpy on the CPU, CuPy on a GPU.
+"""
+
+import collections
+import operator
+import weakref
+
+import numpy as np
+
+from . import dtypes, grad_mode
+from .backend import backend_of, to_device
+
+ReductionResult = collections.namedtuple("ReductionResult", ["values", "indices"])
+ReductionResult.__doc__ = "`x.max(dim)` returns (values, indices), as torch.return_types.max."
+
+
+class Tensor:
+    """An array with autograd. `Tensor(data, requires_grad=False, dtype=None, device=None)`.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+
+    __array_ufunc__ = None  # makes `ndarray + Tensor` call Tensor.__radd__ instead of numpy's add
+    __hash__ = object.__hash__  # tensors are dict keys by identity (== is elementwise)
+    grad = None
+    grad_fn = None
+    _requires_grad = False
+    _retains_grad = False
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        self._data = _as_array(data, dtype, device)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(array):
+        """Wrap an array without copying or checking (the ops' fast path)."""
+        tensor = object.__new__(Tensor)
+        tensor._data = array
+        return tensor
+
+    # ----- what a tensor is -------------------------------------------------------------------
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def size(self, dim=None):
+        """The shape, or the length of one dimension."""
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[self._axis(dim, "size")]
+
+    def numel(self):
+        return self._data.size
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    @property
+    def dtype(self):
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    @property
+    def device(self):
+        return backend_of(self._data).device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        self.requires_grad_(requires_grad)
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (not by an op that recorded a grad_fn)."""
+        return self.grad_fn is None
+
+    @property
+    def data(self):
+        """The same values, detached from the graph (shares memory), as tensor.data in PyTorch."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _as_array(value, self.dtype, self.device)
+
+    # ----- autograd ---------------------------------------------------------------------------
+
+    def requires_grad_(self, requires_grad=True):
+        """Start (or stop) recording ops on this leaf for backward. Returns self."""
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients, got {self.dtype}; "
+                "convert with .float() first"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_: you can only change requires_grad of leaf tensors; use .detach()")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep `.grad` on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: can't retain the gradient of a tensor that does not require grad")
+        if self.grad_fn is not None and not self._retains_grad:
+            self.grad_fn._retained_output = weakref.ref(self)
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+        """Accumulate the gradient of this tensor into the `.grad` of every leaf that requires grad.
+
+        A scalar needs no `gradient`. The graph is freed afterwards unless `retain_graph=True`.
+        """
+        if create_graph:
+            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
+        autograd.backward(self, gradient, retain_graph)
+
+    def detach(self):
+        """The same values (shared memory) cut off from the graph."""
+        return Tensor._make(self._data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def clone(self):
+        """A copy that stays in the graph (its gradient flows back to self)."""
+        return elementwise.Clone.apply(self)
+
+    # ----- leaving the framework --------------------------------------------------------------
+
+    def numpy(self):
+        """The data as a numpy array (shares memory). CPU only, and not while it requires grad."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        backend = backend_of(self._data)
+        if backend.device_type != "cpu":
+            raise TypeError(
+                f"can't convert a {backend.device_of(self._data)} tensor to numpy. Use tensor.cpu() to copy "
+                "it to host memory first."
+            )
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.detach().numpy()
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item: a tensor with {self._data.size} elements (shape {tuple(self.shape)}) cannot be "
+                "converted to a Python scalar; only one-element tensors can"
+            )
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors of a single element can be used as an index, got {self.dtype}")
+        return operator.index(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self):
+        return format_tensor(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # ----- dtype and device -------------------------------------------------------------------
+
+    def to(self, *args, **kwargs):
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`; self when nothing changes."""
+        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype, device = arg.dtype, arg.device
+            elif isinstance(arg, str) or type(arg).__name__ == "Device":
+                device = arg
+            else:
+                dtype = arg
+        result = self
+        if device is not None:
+            result = result._to_device(device)
+        if dtype is not None:
+            result = result._to_dtype(dtypes.as_dtype(dtype))
+        return result
+
+    def _to_dtype(self, dtype):
+        if self._data.dtype == dtype.numpy:
+            return self
+        if dtype.is_floating_point and self._data.dtype.kind == "f":
+            return elementwise.Cast.apply(self, dtype.numpy)
+        return Tensor._make(self._data.astype(dtype.numpy))
+
+    def _to_device(self, device):
+        if self.device == device:
+            return self
+        return movement.ToDevice.apply(self, device)
+
+    def float(self):
+        return self._to_dtype(dtypes.float32)
+
+    def double(self):
+        return self._to_dtype(dtypes.float64)
+
+    def half(self):
+        return self._to_dtype(dtypes.float16)
+
+    def long(self):
+        return self._to_dtype(dtypes.int64)
+
+    def int(self):
+        return self._to_dtype(dtypes.int32)
+
+    def bool(self):
+        return self._to_dtype(dtypes.bool_)
+
+    def type_as(self, other):
+        return self._to_dtype(other.dtype)
+
+    def cpu(self):
+        return self._to_device("cpu")
+
+    def cuda(self, device=None):
+        return self._to_device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+
+    # ----- in-place updates (outside the graph) -----------------------------------------------
+
+    def _check_inplace(self, op):
+        if self._requires_grad and grad_mode._enabled:
+            kind = "a leaf tensor" if self.grad_fn is None else "a tensor in the graph"
+            raise RuntimeError(
+                f"{op}: {kind} that requires grad can't be modified in place while grad is recorded; "
+                "do it inside `with tinygrad_edu.no_grad():` (as optimizers do) or work on a .detach()ed copy"
+            )
+
+    def _inplace(self, op, other, update):
+        self._check_inplace(op)
+        other = other._data if isinstance(other, Tensor) else other
+        try:
+            update(self._data, other)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"{op}: {error} (tensor shape {tuple(self.shape)}, {self.dtype})") from None
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._inplace("add_", other if alpha == 1 else other * alpha, operator.iadd)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace("sub_", other if alpha == 1 else other * alpha, operator.isub)
+
+    def mul_(self, other):
+        return self._inplace("mul_", other, operator.imul)
+
+    def div_(self, other):
+        return self._inplace("div_", other, operator.itruediv)
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def copy_(self, source):
+        """Copy source's values into self (broadcasting, casting to self's dtype)."""
+        source = source._data if isinstance(source, Tensor) else source
+        source = to_device(source, self.device)
+
+        def assign(target, values):
+            target[...] = values
+
+        return self._inplace("copy_", source, assign)
+
+    def fill_(self, value):
+        def fill(target, value):
+            target[...] = value
+
+        return self._inplace("fill_", value, fill)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def clamp_(self, min=None, max=None):
+        xp = backend_of(self._data).xp
+        return self._inplace("clamp_", None, lambda target, _: xp.clip(target, min, max, out=target))
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with samples from U(a, b) drawn from the device's seeded generator."""
+        rng = random.generator(self.device)
+        samples = rng.random(self.shape, dtype=_sampling_dtype(self._data.dtype))
+        return self.copy_(samples * (b - a) + a)
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with samples from N(mean, std**2) drawn from the device's seeded generator."""
+        rng = random.generator(self.device)
+        samples = rng.standard_normal(self.shape, dtype=_sampling_dtype(self._data.dtype))
+        return self.copy_(samples * std + mean)
+
+    def __setitem__(self, index, value):
+        self._check_inplace("__setitem__")
+        value = value._data if isinstance(value, Tensor) else value
+        self._data[_as_index(index, self)] = value
+
+    # ----- arithmetic -------------------------------------------------------------------------
+
+    def _operand(self, other, op):
+        """`other` as a Tensor that can meet self: scalars take self's dtype (PyTorch's rule)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float, bool, np.number, np.bool_)):
+            dtype = dtypes.scalar_dtype(self._data.dtype, other)
+            return Tensor._make(backend_of(self._data).xp.asarray(other, dtype=dtype))
+        if hasattr(other, "shape") or isinstance(other, (list, tuple)):
+            return Tensor(other, device=self.device)
+        raise TypeError(f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a number)")
+
+    def _binary(self, other, function, op, reflected=False):
+        other = self._operand(other, op)
+        a, b = (other, self) if reflected else (self, other)
+        if a._data.dtype != b._data.dtype:
+            common = dtypes.from_numpy_dtype(dtypes.promote(a._data.dtype, b._data.dtype))
+            a, b = a._to_dtype(common), b._to_dtype(common)
+        return function.apply(a, b)
+
+    def __add__(self, other):
+        return self._binary(other, elementwise.Add, "add")
+
+    def __radd__(self, other):
+        return self._binary(other, elementwise.Add, "add", reflected=True)
+
+    def __sub__(self, other):
+        return self._binary(other, elementwise.Sub, "sub")
+
+    def __rsub__(self, other):
+        return self._binary(other, elementwise.Sub, "sub", reflected=True)
+
+    def __mul__(self, other):
+        return self._binary(other, elementwise.Mul, "mul")
+
+    def __rmul__(self, other):
+        return self._binary(other, elementwise.Mul, "mul", reflected=True)
+
+    def __truediv__(self, other):
+        if self._data.dtype.kind != "f" and not _is_float(other):
+            return self.float()._binary(other, elementwise.Div, "div")  # true division gives floats
+        return self._binary(other, elementwise.Div, "div")
+
+    def __rtruediv__(self, other):
+        if self._data.dtype.kind != "f" and not _is_float(other):
+            return self.float()._binary(other, elementwise.Div, "div", reflected=True)
+        return self._binary(other, elementwise.Div, "div", reflected=True)
+
+    def __pow__(self, exponent):
+        return self._binary(exponent, elementwise.Pow, "pow")
+
+    def __rpow__(self, base):
+        return self._binary(base, elementwise.Pow, "pow", reflected=True)
+
+    def __neg__(self):
+        return elementwise.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return self._operand(other, "matmul").matmul(self)
+
+    add = __add__
+    sub = subtract = __sub__
+    mul = multiply = __mul__
+    div = divide = __truediv__
+    pow = __pow__
+    neg = negative = __neg__
+
+    def abs(self):
+        return elementwise.Abs.apply(self)
+
+    def exp(self):
+        return elementwise.Exp.apply(self)
+
+    def log(self):
+        return elementwise.Log.apply(self)
+
+    def sqrt(self):
+        return elementwise.Sqrt.apply(self)
+
+    def sin(self):
+        return elementwise.Sin.apply(self)
+
+    def cos(self):
+        return elementwise.Cos.apply(self)
+
+    def tanh(self):
+        return elementwise.Tanh.apply(self)
+
+    def sigmoid(self):
+        return elementwise.Sigmoid.apply(self)
+
+    def relu(self):
+        return elementwise.ReLU.apply(self)
+
+    def square(self):
+        return self * self
+
+    def clamp(self, min=None, max=None):
+        """Limit values to [min, max] (either may be None); the gradient passes where min <= x <= max."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            result = self if min is None else self.maximum(min)
+            return result if max is None else result.minimum(max)
+        return elementwise.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return self._binary(other, elementwise.Maximum, "maximum")
+
+    def minimum(self, other):
+        return self._binary(other, elementwise.Minimum, "minimum")
+
+    def where(self, condition, other):
+        """self where condition is true, else other (as torch.Tensor.where)."""
+        return functional.where(condition, self, other)
+
+    def matmul(self, other):
+        """Matrix product with numpy.matmul's rules (1-D, 2-D and broadcast batched operands)."""
+        return functional.matmul(self, other)
+
+    mm = matmul
+
+    # ----- comparisons and logic (outside the graph) ------------------------------------------
+
+    def _compare(self, other, compare):
+        if other is None:
+            return NotImplemented
+        other_data = other._data if isinstance(other, Tensor) else self._operand(other, "compare")._data
+        try:
+            return Tensor._make(compare(self._data, other_data))
+        except ValueError:
+            raise ValueError(
+                f"comparison: shapes {tuple(self.shape)} and {tuple(other_data.shape)} can't be broadcast together"
+            ) from None
+
+    def __eq__(self, other):
+        return self._compare(other, operator.eq)
+
+    def __ne__(self, other):
+        return self._compare(other, operator.ne)
+
+    def __lt__(self, other):
+        return self._compare(other, operator.lt)
+
+    def __le__(self, other):
+        return self._compare(other, operator.le)
+
+    def __gt__(self, other):
+        return self._compare(other, operator.gt)
+
+    def __ge__(self, other):
+        return self._compare(other, operator.ge)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def equal(self, other):
+        """True when both have the same shape and values."""
+        return self.shape == other.shape and bool((self._data == other._data).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08):
+        xp = backend_of(self._data).xp
+        return bool(xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
+
+    def _logical(self, other, combine):
+        other_data = other._data if isinstance(other, Tensor) else other
+        return Tensor._make(combine(self._data, other_data))
+
+    def __and__(self, other):
+        return self._logical(other, operator.and_)
+
+    def __or__(self, other):
+        return self._logical(other, operator.or_)
+
+    def __xor__(self, other):
+        return self._logical(other, operator.xor)
+
+    def __invert__(self):
+        return Tensor._make(~self._data)
+
+    logical_not = __invert__
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._make(self._data.any(axis=self._axes(dim, "any"), keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._make(self._data.all(axis=self._axes(dim, "all"), keepdims=keepdim))
+
+    def isnan(self):
+        return Tensor._make(backend_of(self._data).xp.isnan(self._data))
+
+    def isfinite(self):
+        return Tensor._make(backend_of(self._data).xp.isfinite(self._data))
+
+    # ----- reductions -------------------------------------------------------------------------
+
+    def _axis(self, dim, op):
+        """One dim as a non-negative axis, or an error that names the op, the dim and the shape."""
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+        ndim = max(self._data.ndim, 1)
+        if not -ndim <= dim < ndim:
+            raise IndexError(
+                f"{op}: dim {dim} is out of range for a tensor of shape {tuple(self.shape)} "
+                f"(expected a dim in [{-ndim}, {ndim - 1}])"
+            )
+        return dim % ndim
+
+    def _axes(self, dim, op):
+        """dim (None, an int or a tuple of ints) as a tuple of axes, or None for all of them."""
+        if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+            return None
+        dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        axes = tuple(self._axis(d, op) for d in dims)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{op}: dim {dim} names the same dimension twice")
+        return None if self._data.ndim == 0 else axes
+
+    def sum(self, dim=None, keepdim=False):
+        """Sum over dim (an int, a tuple, or None for all);  gradient: g broadcast back."""
+        return reduce.Sum.apply(self, self._axes(dim, "sum"), keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        """Mean over dim;  gradient: g / n broadcast back."""
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"mean: input dtype must be floating point, got {self.dtype}; use .float() first")
+        return reduce.Mean.apply(self, self._axes(dim, "mean"), keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance over dim with Bessel's correction by default (correction=1, i.e. divide by n - 1)."""
+        if isinstance(dim, bool):  # var(False): the old positional `unbiased`
+            dim, unbiased = None, dim
+        if correction is None:
+            correction = 1 if unbiased is None else int(unbiased)
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"var: input dtype must be floating point, got {self.dtype}")
+        return reduce.Var.apply(self, self._axes(dim, "var"), correction, keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Standard deviation: sqrt(var)."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def _extreme(self, dim, keepdim, op, whole, along, pair):
+        if isinstance(dim, Tensor):
+            return pair(dim)
+        if dim is None:
+            return whole.apply(self, None, False)
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{op}: dim must be a single int; use a{op}(dim=(...)) to reduce several dims")
+        axis = self._axis(dim, op)
+        if self._data.ndim == 0:
+            return ReductionResult(self, Tensor._make(self._data.astype(np.int64) * 0))
+        values = along.apply(self, axis, keepdim)
+        pick = self._data.argmax if along is reduce.MaxAlong else self._data.argmin
+        indices = pick(axis=axis, keepdims=keepdim) if keepdim else pick(axis=axis)
+        return ReductionResult(values, Tensor._make(indices.astype(np.int64)))
+
+    def max(self, dim=None, keepdim=False):
+        """Largest value; with `dim`, (values, indices) along it; with a tensor, the elementwise maximum.
+
+        Gradient: with `dim`, to the returned index; without, shared evenly among ties (as PyTorch).
+        """
+        return self._extreme(dim, keepdim, "max", reduce.Amax, reduce.MaxAlong, self.maximum)
+
+    def min(self, dim=None, keepdim=False):
+        """Smallest value; with `dim`, (values, indices); with a tensor, the elementwise minimum."""
+        return self._extreme(dim, keepdim, "min", reduce.Amin, reduce.MinAlong, self.minimum)
+
+    def amax(self, dim=None, keepdim=False):
+        return reduce.Amax.apply(self, self._axes(dim, "amax"), keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return reduce.Amin.apply(self, self._axes(dim, "amin"), keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest value (of the flattened tensor when dim is None), as int64."""
+        if dim is None:
+            return Tensor._make(backend_of(self._data).xp.asarray(self._data.argmax(), dtype=np.int64))
+        axis = self._axis(dim, "argmax")
+        return Tensor._make(self._data.argmax(axis=axis, keepdims=keepdim).astype(np.int64))
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest value (of the flattened tensor when dim is None), as int64."""
+        if dim is None:
+            return Tensor._make(backend_of(self._data).xp.asarray(self._data.argmin(), dtype=np.int64))
+        axis = self._axis(dim, "argmin")
+        return Tensor._make(self._data.argmin(axis=axis, keepdims=keepdim).astype(np.int64))
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over dim, computed without overflow;  gradient: g * softmax(x)."""
+        return reduce.LogSumExp.apply(self, self._axes(dim, "logsumexp"), keepdim)
+
+    def softmax(self, dim):
+        """exp(x) / sum(exp(x)) along dim, computed stably."""
+        return reduce.Softmax.apply(self, self._axis(dim, "softmax"))
+
+    def log_softmax(self, dim):
+        """x - logsumexp(x) along dim, computed stably."""
+        return reduce.LogSoftmax.apply(self, self._axis(dim, "log_softmax"))
+
+    # ----- movement ---------------------------------------------------------------------------
+
+    def reshape(self, *shape):
+        """Same elements in a new shape; one dim may be -1 (inferred)."""
+        shape = _shape_argument(shape, "reshape")
+        known = 1
+        for size in shape:
+            known *= size if size != -1 else 1
+        inferred = shape.count(-1)
+        if inferred > 1 or any(size < -1 for size in shape):
+            raise ValueError(f"reshape: invalid shape {shape}: only one dim may be -1 and none below it")
+        if (inferred == 0 and known != self._data.size) or (
+            inferred == 1 and (known == 0 or self._data.size % known != 0)
+        ):
+            raise ValueError(
+                f"reshape: shape {shape} is invalid for a tensor of {self._data.size} elements "
+                f"(shape {tuple(self.shape)})"
+            )
+        if shape == self._data.shape:
+            return self
+        return movement.Reshape.apply(self, shape)
+
+    view = reshape
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    view_as = reshape_as
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim..end_dim into one."""
+        if self._data.ndim == 0:
+            return self.reshape(1)
+        start, end = self._axis(start_dim, "flatten"), self._axis(end_dim, "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        shape = self.shape
+        return self.reshape(*shape[:start], -1 if self.numel() else 0, *shape[end + 1 :]) if start != end else self
+
+    def unflatten(self, dim, sizes):
+        axis = self._axis(dim, "unflatten")
+        return self.reshape(*self.shape[:axis], *sizes, *self.shape[axis + 1 :])
+
+    def squeeze(self, dim=None):
+        """Drop dims of size 1 (all of them, or only those in dim; others are left alone)."""
+        axes = range(self._data.ndim) if dim is None else self._axes(dim, "squeeze") or ()
+        shape = [size for axis, size in enumerate(self.shape) if not (axis in axes and size == 1)]
+        return self.reshape(*shape)
+
+    def unsqueeze(self, dim):
+        """Insert a dim of size 1 at position dim (-1 appends)."""
+        ndim = self._data.ndim + 1
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -ndim <= dim < ndim:
+            raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor of shape {tuple(self.shape)}")
+        axis = dim % ndim
+        return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
+
+    def permute(self, *dims):
+        """Reorder dims: out.shape[i] = self.shape[dims[i]]."""
+        dims = _shape_argument(dims, "permute")
+        axes = tuple(self._axis(d, "permute") for d in dims) if self._data.ndim else ()
+        if sorted(axes) != list(range(self._data.ndim)):
+            raise ValueError(
+                f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}"
+            )
+        return movement.Permute.apply(self, axes)
+
+    def transpose(self, dim0, dim1):
+        """Swap two dims."""
+        axes = list(range(self._data.ndim))
+        first, second = self._axis(dim0, "transpose"), self._axis(dim1, "transpose")
+        if self._data.ndim < 2:
+            return self
+        axes[first], axes[second] = axes[second], axes[first]
+        return movement.Permute.apply(self, tuple(axes))
+
+    swapaxes = transpose
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {tuple(self.shape)}; use transpose")
+        return self.transpose(0, 1) if self._data.ndim == 2 else self
+
+    @property
+    def T(self):
+        """All dims reversed (the matrix transpose for 2-D tensors)."""
+        return movement.Permute.apply(self, tuple(reversed(range(self._data.ndim))))
+
+    @property
+    def mT(self):
+        """The last two dims swapped (a batch of matrix transposes)."""
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        """Broadcast to a bigger shape without copying (-1 keeps a dim's size)."""
+        sizes = _shape_argument(sizes, "expand")
+        shape = self.shape
+        if len(sizes) < len(shape):
+            raise ValueError(f"expand: target shape {sizes} has fewer dims than the tensor's shape {tuple(shape)}")
+        offset = len(sizes) - len(shape)
+        target = list(sizes)
+        for axis, size in enumerate(shape):
+            wanted = sizes[offset + axis]
+            if wanted == -1:
+                target[offset + axis] = size
+            elif size != 1 and size != wanted:
+                raise ValueError(
+                    f"expand: the expanded size {wanted} must match the existing size {size} at dim "
+                    f"{axis} (from shape {tuple(shape)} to {sizes}); only dims of size 1 can grow"
+                )
+        if any(size < 0 for size in target):
+            raise ValueError(f"expand: -1 is only allowed for existing dims, got {sizes} for shape {tuple(shape)}")
+        target = tuple(target)
+        return self if target == shape else movement.Expand.apply(self, target)
+
+    def expand_as(self, other):
+        return self.expand(*other.shape)
+
+    def contiguous(self):
+        return self
+
+    def __getitem__(self, index):
+        """Indexing as numpy: ints, slices, None, ..., integer arrays/tensors and boolean masks.
+
+        Gradient: scattered back to the picked positions; repeated indices add up.
+        """
+        return movement.GetItem.apply(self, _as_index(index, self))
+
+    def split(self, split_size_or_sections, dim=0):
+        """Pieces of size split_size (the last may be smaller) or of the given sizes, along dim."""
+        axis = self._axis(dim, "split")
+        length = self.shape[axis]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            sizes = [min(step, length - start) for start in range(0, length, step)]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != length:
+                raise ValueError(f"split: sizes {sizes} must add up to {length}, the length of dim {dim}")
+        pieces, start = [], 0
+        for size in sizes:
+            index = (slice(None),) * axis + (slice(start, start + size),)
+            pieces.append(self[index])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        length = self.shape[self._axis(dim, "chunk")]
+        return self.split(-(-length // chunks) or 1, dim)
+
+
+def _is_float(value):
+    return isinstance(value, (float, np.floating)) or (isinstance(value, Tensor) and value.is_floating_point())
+
+
+def _sampling_dtype(numpy_dtype):
+    """Generators sample float32 or float64; other float dtypes are sampled in float32 and cast."""
+    return numpy_dtype if numpy_dtype in (np.float32, np.float64) else np.float32
+
+
+def _shape_argument(args, op):
+    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike; return a tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        return tuple(operator.index(size) for size in args)
+    except TypeError:
+        raise TypeError(f"{op}: sizes must be ints, got {args}") from None
+
+
+def _as_array(data, dtype=None, device=None):
+    """Turn user data (a Tensor, an array, nested lists, a number) into an array of a supported dtype."""
+    dtype = dtypes.as_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data._data.astype(dtype.numpy if dtype else data._data.dtype, copy=True)
+    elif hasattr(data, "__array_namespace__") and not isinstance(data, np.ndarray):  # a CuPy array
+        array = data.astype(dtype.numpy if dtype else data.dtype, copy=True)
+    else:
+        try:
+            numpy_dtype = dtype.numpy if dtype else dtypes.infer_numpy_dtype(data)
+            array = np.array(data, dtype=numpy_dtype)
+        except (ValueError, TypeError) as error:
+            raise TypeError(
+                f"tensor: can't make a tensor from {type(data).__name__} data: {error}. Pass a number, "
+                "a (nested) list of numbers with a regular shape, or a numpy array"
+            ) from None
+    dtypes.from_numpy_dtype(array.dtype)  # raises for unsupported dtypes (complex, strings, objects)
+    if device is not None:
+        array = to_device(array, device)
+    return array
+
+
+def _as_index(index, tensor):
+    """An index with Tensors and lists turned into arrays on the tensor's device."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(part, (Tensor, list)) for part in parts):
+        return index
+    xp = backend_of(tensor._data).xp
+    converted = tuple(
+        part._data if isinstance(part, Tensor) else xp.asarray(part) if isinstance(part, list) else part
+        for part in parts
+    )
+    return converted if isinstance(index, tuple) else converted[0]
+
+
+def format_tensor(tensor):
+    """PyTorch-style text: `tensor([[1., 2.]], requires_grad=True)`."""
+    array = backend_of(tensor._data).to_numpy(tensor._data)
+    body = np.array2string(
+        array, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, formatter=_formatter(array)
+    )
+    extras = []
+    device = tensor.device
+    if device.type != "cpu":
+        extras.append(f"device='{device}'")
+    if array.dtype not in (dtypes.get_default_dtype().numpy, np.int64, np.bool_) or array.size == 0:
+        extras.append(f"dtype={tensor.dtype}")
+    if tensor.grad_fn is not None:
+        extras.append(f"grad_fn={tensor.grad_fn!r}")
+    elif tensor._requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _formatter(array):
+    if array.dtype.kind != "f" or array.size == 0:
+        return None
+    finite = np.abs(array[np.isfinite(array)])
+    if finite.size == 0:
+        return None
+    largest, smallest = finite.max(), finite[finite > 0].min() if (finite > 0).any() else 0
+    if (finite == np.round(finite)).all() and largest < 1e8:
+        return {"float_kind": lambda value: f"{value:.0f}." if np.isfinite(value) else str(value)}
+    if largest >= 1e8 or (smallest and smallest < 1e-4) or (smallest and largest / smallest > 1e4):
+        return {"float_kind": lambda value: f"{value:.4e}"}
+    return {"float_kind": lambda value: f"{value:.4f}"}
+
+
+from . import autograd, functional, random  # noqa: E402  (these modules import Tensor from here)
+from .ops import elementwise, movement, reduce  # noqa: E402
