@@ -1,0 +1,7 @@
+"""Testing tools: `gradcheck` (finite differences vs backward) and, in `strategies`, hypothesis
+strategies for inputs that suit it. `strategies` is imported on its own, since it needs hypothesis:
+`from tinygrad_edu.testing import strategies`."""
+
+from .gradcheck import GradcheckError, gradcheck
+
+__all__ = ["GradcheckError", "gradcheck"]
