@@ -7,6 +7,7 @@
 tensor([2., 4., 6.])
 """
 
+from . import cuda
 from .backend import Device as device
 from .creation import (
     arange,

@@ -10,7 +10,7 @@ import operator
 import numpy as np
 
 from . import dtypes, random
-from .backend import CPU, Device, backend_for
+from .backend import CPU, Device, backend_for, to_device
 from .tensor import Tensor, _sampling_dtype
 
 
@@ -47,7 +47,9 @@ def _size(args, op):
     return shape
 
 
-def _finish(array, requires_grad):
+def _finish(array, requires_grad, device=None):
+    if device is not None:  # xp made it on the current GPU, which may not be the one asked for
+        array = to_device(array, device)
     result = Tensor._make(array)
     return result.requires_grad_() if requires_grad else result
 
@@ -69,15 +71,15 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = dtypes.from_numpy_dtype(dtypes.infer_numpy_dtype(fill_value))
     shape = _size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
-    return _finish(_xp(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad)
+    return _finish(_xp(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad, device)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_xp(device).zeros(_size(size, "zeros"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(_xp(device).zeros(_size(size, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_xp(device).ones(_size(size, "ones"), dtype=_dtype(dtype)), requires_grad)
+    return _finish(_xp(device).ones(_size(size, "ones"), dtype=_dtype(dtype)), requires_grad, device)
 
 
 empty = zeros
@@ -94,19 +96,19 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         dtype = dtypes.int64 if all_ints else dtypes.get_default_dtype()
     count = max(math.ceil((end - start) / step), 0)
     array = _xp(device).arange(count, dtype=np.float64) * step + start
-    return _finish(array.astype(_dtype(dtype)), requires_grad)
+    return _finish(array.astype(_dtype(dtype)), requires_grad, device)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` evenly spaced values from start to end, both included."""
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(_xp(device).linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad)
+    return _finish(_xp(device).linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad, device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
-    return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad)
+    return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad, device)
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False):

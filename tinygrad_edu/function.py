@@ -95,8 +95,10 @@ class Function:
             if isinstance(arg, Tensor):
                 array = arg._data
                 if array_type is None:
-                    array_type = type(array)
-                elif type(array) is not array_type:
+                    array_type, first_array = type(array), array
+                elif type(array) is not array_type or (
+                    array_type is not np.ndarray and _on_other_device(array, first_array)
+                ):
                     _raise_device_mismatch(cls, args)
                 arrays.append(array)
                 needs_input_grad.append(arg._requires_grad)
@@ -131,6 +133,12 @@ def _check_output(function, output, array_type):
         f"{function.__name__}.forward returned {type(output).__name__}, expected an array of the same kind "
         f"as its inputs ({getattr(array_type, '__name__', 'none')}); return a single array"
     )
+
+
+def _on_other_device(array, first_array):
+    """GPU arrays of one type can still live on different GPUs (cuda:0, cuda:1)."""
+    device_of = backend_of(array).device_of
+    return device_of(array) != device_of(first_array)
 
 
 def _describe(args):
