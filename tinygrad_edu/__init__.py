@@ -7,7 +7,7 @@
 tensor([2., 4., 6.])
 """
 
-from . import cuda
+from . import cuda, optim
 from .backend import Device as device
 from .creation import (
     arange,
@@ -57,6 +57,7 @@ from .function import Function
 from .functional import broadcast_shapes, cat, concat, concatenate, matmul, pad, stack, where
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import initial_seed, manual_seed
+from .serialization import load, save
 from .shortcuts import *  # noqa: F403  (exp, sum, max, softmax, ... as in the torch namespace)
 from .tensor import Tensor
 
