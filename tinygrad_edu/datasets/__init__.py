@@ -1,0 +1,7 @@
+"""Ready-made datasets (MNIST, Fashion-MNIST) and the IDX reader and downloader behind them."""
+
+from .download import DownloadError, cache_dir
+from .idx import IDXError, read_idx, write_idx
+from .mnist import MNIST, FashionMNIST
+
+__all__ = ["MNIST", "DownloadError", "FashionMNIST", "IDXError", "cache_dir", "read_idx", "write_idx"]
