@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes, grad_mode
 from .backend import backend_of, to_device
+from .printing import format_tensor
 
 ReductionResult = collections.namedtuple("ReductionResult", ["values", "indices"])
 ReductionResult.__doc__ = "`x.max(dim)` returns (values, indices), as torch.return_types.max."
@@ -355,6 +356,8 @@ class Tensor:
     def __setitem__(self, index, value):
         self._check_inplace("__setitem__")
         value = value._data if isinstance(value, Tensor) else value
+        if not isinstance(value, (int, float, bool, np.generic)) and type(value) is not type(self._data):
+            value = _as_array(value, self.dtype, self.device)  # lists, and arrays from another device
         self._data[_as_index(index, self)] = value
 
     # ----- arithmetic -------------------------------------------------------------------------
@@ -374,7 +377,7 @@ class Tensor:
         other = self._operand(other, op)
         a, b = (other, self) if reflected else (self, other)
         if a._data.dtype != b._data.dtype:
-            common = dtypes.from_numpy_dtype(dtypes.promote(a._data.dtype, b._data.dtype))
+            common = dtypes.from_numpy_dtype(dtypes.result_dtype(a._data, b._data))
             a, b = a._to_dtype(common), b._to_dtype(common)
         return function.apply(a, b)
 
@@ -431,29 +434,33 @@ class Tensor:
     pow = __pow__
     neg = negative = __neg__
 
+    def _floating(self):
+        """self, or self converted to the default float dtype when it holds ints or bools (exp(int) is float)."""
+        return self if self._data.dtype.kind == "f" else self._to_dtype(dtypes.get_default_dtype())
+
     def abs(self):
         return elementwise.Abs.apply(self)
 
     def exp(self):
-        return elementwise.Exp.apply(self)
+        return elementwise.Exp.apply(self._floating())
 
     def log(self):
-        return elementwise.Log.apply(self)
+        return elementwise.Log.apply(self._floating())
 
     def sqrt(self):
-        return elementwise.Sqrt.apply(self)
+        return elementwise.Sqrt.apply(self._floating())
 
     def sin(self):
-        return elementwise.Sin.apply(self)
+        return elementwise.Sin.apply(self._floating())
 
     def cos(self):
-        return elementwise.Cos.apply(self)
+        return elementwise.Cos.apply(self._floating())
 
     def tanh(self):
-        return elementwise.Tanh.apply(self)
+        return elementwise.Tanh.apply(self._floating())
 
     def sigmoid(self):
-        return elementwise.Sigmoid.apply(self)
+        return elementwise.Sigmoid.apply(self._floating())
 
     def relu(self):
         return elementwise.ReLU.apply(self)
@@ -466,8 +473,12 @@ class Tensor:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            result = self if min is None else self.maximum(min)
-            return result if max is None else result.minimum(max)
+            bounds = [self._operand(bound, "clamp") for bound in (min, max) if bound is not None]
+            common = functional._same_dtype([self, *bounds])
+            self, bounds = common[0], iter(common[1:])
+            min, max = (None if bound is None else next(bounds) for bound in (min, max))
+        elif self._data.dtype.kind != "f" and (_is_float(min) or _is_float(max)):
+            self = self.float()  # an integer tensor clamped to a float bound gives floats, as in PyTorch
         return elementwise.Clamp.apply(self, min, max)
 
     clip = clamp
@@ -858,49 +869,25 @@ def _as_array(data, dtype=None, device=None):
 
 
 def _as_index(index, tensor):
-    """An index with Tensors and lists turned into arrays on the tensor's device."""
+    """An index with Tensors, lists and numpy arrays turned into arrays on the tensor's device
+    (a CPU index may pick from a GPU tensor, as in PyTorch)."""
     parts = index if isinstance(index, tuple) else (index,)
-    if not any(isinstance(part, (Tensor, list)) for part in parts):
+    if not any(isinstance(part, (Tensor, list, np.ndarray)) for part in parts):
         return index
-    xp = backend_of(tensor._data).xp
-    converted = tuple(
-        part._data if isinstance(part, Tensor) else xp.asarray(part) if isinstance(part, list) else part
-        for part in parts
-    )
+    data = tensor._data
+    device = backend_of(data).device_of(data)
+
+    def convert(part):
+        if isinstance(part, Tensor):
+            part = part._data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        elif not isinstance(part, np.ndarray):
+            return part
+        return part if type(part) is type(data) else to_device(part, device)
+
+    converted = tuple(convert(part) for part in parts)
     return converted if isinstance(index, tuple) else converted[0]
-
-
-def format_tensor(tensor):
-    """PyTorch-style text: `tensor([[1., 2.]], requires_grad=True)`."""
-    array = backend_of(tensor._data).to_numpy(tensor._data)
-    body = np.array2string(
-        array, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3, formatter=_formatter(array)
-    )
-    extras = []
-    device = tensor.device
-    if device.type != "cpu":
-        extras.append(f"device='{device}'")
-    if array.dtype not in (dtypes.get_default_dtype().numpy, np.int64, np.bool_) or array.size == 0:
-        extras.append(f"dtype={tensor.dtype}")
-    if tensor.grad_fn is not None:
-        extras.append(f"grad_fn={tensor.grad_fn!r}")
-    elif tensor._requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + ", ".join([body] + extras) + ")"
-
-
-def _formatter(array):
-    if array.dtype.kind != "f" or array.size == 0:
-        return None
-    finite = np.abs(array[np.isfinite(array)])
-    if finite.size == 0:
-        return None
-    largest, smallest = finite.max(), finite[finite > 0].min() if (finite > 0).any() else 0
-    if (finite == np.round(finite)).all() and largest < 1e8:
-        return {"float_kind": lambda value: f"{value:.0f}." if np.isfinite(value) else str(value)}
-    if largest >= 1e8 or (smallest and smallest < 1e-4) or (smallest and largest / smallest > 1e4):
-        return {"float_kind": lambda value: f"{value:.4e}"}
-    return {"float_kind": lambda value: f"{value:.4f}"}
 
 
 from . import autograd, functional, random  # noqa: E402  (these modules import Tensor from here)
