@@ -128,8 +128,10 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
 
 def randint(low, high=None, size=None, *, dtype=None, device=None):
     """Random ints in [low, high) of shape `size` (int64); `randint(high, size)` starts at 0."""
-    if size is None:  # randint(high, size)
+    if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
         low, high, size = 0, low, high
+    elif high is None:  # randint(high, size=size)
+        low, high = 0, low
     if size is None:
         raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
     if high <= low:

@@ -121,6 +121,21 @@ def promote(a, b):
     return np.promote_types(a, b)
 
 
+def result_dtype(a, b):
+    """Result dtype of a binary op between arrays a and b, as in PyTorch: a 0-d operand acts like a
+    scalar (it does not widen a dimensioned operand of the same kind: float32 * 0-d float64 is float32)."""
+    if a.dtype == b.dtype:
+        return a.dtype
+    if (a.ndim == 0) != (b.ndim == 0) and _category(a.dtype) == _category(b.dtype):
+        return b.dtype if a.ndim == 0 else a.dtype
+    return promote(a.dtype, b.dtype)
+
+
+def _category(numpy_dtype):
+    """bool < integer < floating: only a higher category promotes across a 0-d operand."""
+    return {"b": 0, "u": 1, "i": 1, "f": 2}[numpy_dtype.kind]
+
+
 def scalar_dtype(tensor_dtype, scalar):
     """Dtype of tensor-op-scalar: the tensor's, unless a float scalar meets an integer tensor."""
     if isinstance(scalar, (bool, np.bool_)):

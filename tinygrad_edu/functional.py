@@ -48,8 +48,8 @@ def where(condition, input, other):
         condition = Tensor(condition)
     if condition._data.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError("where: at least one of input and other must be a Tensor")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: 1.0 is float32, 1 int64
+        input = Tensor(input, device=condition.device)
     if not isinstance(input, Tensor):
         input = other._operand(input, "where")
     if not isinstance(other, Tensor):

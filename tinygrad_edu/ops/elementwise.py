@@ -84,7 +84,8 @@ class Pow(Function):
         xp = get_array_module(a)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = unbroadcast(grad_output * b * a ** (b - 1), a.shape)
+            # Where b == 0 the gradient wrt a is 0 (PyTorch's rule), even at a == 0 where a**(b-1) is inf.
+            grad_a = unbroadcast(xp.where(b == 0, 0, grad_output * b * a ** xp.where(b == 0, 1, b - 1)), a.shape)
         if ctx.needs_input_grad[1]:
             # PyTorch's convention: where a == 0 and b >= 0 the gradient wrt b is 0, not nan.
             log_a = xp.log(xp.where((a == 0) & (b >= 0), 1, a))
@@ -239,25 +240,32 @@ class ReLU(Function):
 
 
 class Clamp(Function):
-    """out = min(max(x, low), high);  dx = g where low <= x <= high, else 0 (bounds included, as PyTorch)."""
+    """out = min(max(x, low), high);  dx = g where low <= x <= high (bounds included, as PyTorch).
+
+    `low` and `high` are numbers, arrays or None. Array bounds get their own gradient:
+    d low = g where x < low,  d high = g where x > high.
+    """
 
     @staticmethod
     def forward(ctx, x, low, high):
         xp = get_array_module(x)
-        ctx.save_for_backward(x)
-        ctx.bounds = low, high
-        return xp.clip(x, low, high)
+        ctx.save_for_backward(x, low, high)
+        out = x if low is None else xp.maximum(x, low)
+        return out if high is None else xp.minimum(out, high)
 
     @staticmethod
     def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        low, high = ctx.bounds
+        x, low, high = ctx.saved_tensors
+        xp = get_array_module(grad_output)
         inside = True
         if low is not None:
             inside = x >= low
         if high is not None:
             inside = inside & (x <= high)
-        return grad_output * inside, None, None
+        grad_x = unbroadcast(xp.where(inside, grad_output, 0), x.shape)
+        grad_low = unbroadcast(xp.where(x < low, grad_output, 0), low.shape) if ctx.needs_input_grad[1] else None
+        grad_high = unbroadcast(xp.where(x > high, grad_output, 0), high.shape) if ctx.needs_input_grad[2] else None
+        return grad_x, grad_low, grad_high
 
 
 class Maximum(Function):

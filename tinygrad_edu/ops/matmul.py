@@ -22,11 +22,11 @@ class MatMul(Function):
         xp = get_array_module(a)
         a_matrix = a[None, :] if a.ndim == 1 else a
         b_matrix = b[:, None] if b.ndim == 1 else b
-        grad = grad_output
-        if a.ndim == 1:
-            grad = xp.expand_dims(grad, -2)
+        grad = grad_output  # give g the (..., rows, columns) shape of a_matrix @ b_matrix
         if b.ndim == 1:
             grad = xp.expand_dims(grad, -1)
+        if a.ndim == 1:
+            grad = xp.expand_dims(grad, -2)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_a = unbroadcast(grad @ xp.swapaxes(b_matrix, -1, -2), a_matrix.shape).reshape(a.shape)
