@@ -851,7 +851,7 @@ def _as_array(data, dtype=None, device=None):
     dtype = dtypes.as_dtype(dtype)
     if isinstance(data, Tensor):
         array = data._data.astype(dtype.numpy if dtype else data._data.dtype, copy=True)
-    elif hasattr(data, "__array_namespace__") and not isinstance(data, np.ndarray):  # a CuPy array
+    elif hasattr(data, "__array_namespace__") and not isinstance(data, (np.ndarray, np.generic)):  # a CuPy array
         array = data.astype(dtype.numpy if dtype else data.dtype, copy=True)
     else:
         try:
