@@ -10,41 +10,63 @@ def is_grad_enabled():
     return _enabled
 
 
-def set_grad_enabled(mode):
+def _set_enabled(mode):
     global _enabled
     _enabled = bool(mode)
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode inside and restores it after."""
+    """Context manager and decorator that sets grad mode to `self.mode` inside and restores it after."""
 
     mode = True
 
     def __enter__(self):
         self._previous = _enabled
-        set_grad_enabled(self.mode)
+        _set_enabled(self.mode)
         return self
 
     def __exit__(self, *exc_info):
-        set_grad_enabled(self._previous)
+        _set_enabled(self._previous)
         return False
 
     def __call__(self, function):
+        mode = self.mode
+
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with set_grad_enabled(mode):
                 return function(*args, **kwargs)
 
         return wrapper
 
 
-class no_grad(_GradMode):
+class _DecoratorWithoutParentheses(_GradMode):
+    """Also allows `@no_grad` (no parentheses), as PyTorch does."""
+
+    def __new__(cls, function=None):
+        manager = super().__new__(cls)
+        return manager if function is None else manager(function)
+
+
+class no_grad(_DecoratorWithoutParentheses):
     """`with no_grad():` (or `@no_grad()`): ops inside build no graph and their results need no grad."""
 
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_DecoratorWithoutParentheses):
     """`with enable_grad():` records ops again, even inside `no_grad()`."""
 
     mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """`set_grad_enabled(False)` switches recording off now; as a context manager, until the block ends."""
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._previous = _enabled
+        _set_enabled(self.mode)
+
+    def __enter__(self):
+        return self
