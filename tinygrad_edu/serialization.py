@@ -129,8 +129,9 @@ class _Encoder:
             while name in self.arrays:
                 copies += 1
                 name = f"{base}#{copies}"
-            array = tensor._data
-            self.arrays[name] = np.ascontiguousarray(backend_of(array).to_numpy(array))
+            array = backend_of(tensor._data).to_numpy(tensor._data)
+            # safetensors copies raw memory: a strided view (a transpose, a slice) must be made contiguous first
+            self.arrays[name] = array if array.flags.c_contiguous else array.copy(order="C")
             self.name_of_tensor[id(tensor)] = name
         encoded = {"tensor": name, "device": str(tensor.device)}
         if tensor.requires_grad:

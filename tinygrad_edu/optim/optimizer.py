@@ -29,6 +29,8 @@ class Optimizer:
                 f"{name}: params must be an iterable of Tensors or of dicts, got a single Tensor; "
                 "pass a list, e.g. [weight] or model.parameters()"
             )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: parameters must be in an ordered collection (a list), not a set")
         self.defaults = defaults
         self.state = {}
         self.param_groups = []
