@@ -1,0 +1,190 @@
+"""Every ```python block in docs/ runs, and every output shown after one is the real output.
+
+The convention (also described in docs/tutorials/index.md):
+- A page's ```python blocks run in order in one namespace, fresh for each page, in a temporary
+  working directory (files a page writes disappear afterwards).
+- A ```text block that follows a ```python block (with only blank lines between) is that block's
+  expected stdout. `...` in it matches any text, as doctest's ELLIPSIS. Without a ```text block,
+  the output is not checked, but the block must still run without error.
+- ```{.python .gpu} marks a block that needs an NVIDIA GPU with CuPy: skipped where there is none,
+  run by `test_gpu_blocks_run` (marked `gpu`) where there is.
+- The random generator is put in an unpredictable state before each page, so a page that prints
+  random numbers must call `tinygrad_edu.manual_seed` itself, as a reader would have to.
+"""
+
+import contextlib
+import doctest
+import importlib.util
+import io
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+import tinygrad_edu
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
+
+
+class CodeBlock:
+    """One fenced ```python block of a page, with the output the page shows after it (or None)."""
+
+    def __init__(self, page, line, code, classes):
+        self.page = page
+        self.line = line  # the 1-based line of the first line of code
+        self.code = code
+        self.needs_gpu = "gpu" in classes
+        self.expected_output = None
+
+    def where(self):
+        page = self.page.relative_to(DOCS.parent) if self.page.is_relative_to(DOCS.parent) else self.page.name
+        return f"{page}:{self.line}"
+
+
+def fenced_blocks(text):
+    """(info classes, first code line, code, closed at line) for each fenced block of Markdown text."""
+    lines = text.splitlines()
+    blocks = []
+    index = 0
+    while index < len(lines):
+        match = FENCE.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence, info, indent = match["fence"], match["info"], match["indent"]
+        end = index + 1
+        while end < len(lines) and not lines[end].strip().startswith(fence):
+            end += 1
+        body = [line[len(indent) :] if line.startswith(indent) else line for line in lines[index + 1 : end]]
+        blocks.append((_info_classes(info), index + 2, "\n".join(body) + "\n", end, indent))
+        index = end + 1
+    return blocks, lines
+
+
+def _info_classes(info):
+    """`python`, `python title="x"` and `{.python .gpu}` alike give a set of words: {"python", "gpu"}."""
+    if info.startswith("{"):
+        return {word.lstrip(".") for word in info.strip("{}").split() if word.startswith(".")}
+    return {info.split()[0]} if info else set()
+
+
+def code_blocks(page):
+    """The page's ```python blocks, each with the ```text block right after it as its expected output."""
+    blocks, lines = fenced_blocks(page.read_text(encoding="utf-8"))
+    result = []
+    previous = None  # (classes, closing line index) of the block before
+    for classes, line, body, end, indent in blocks:
+        if "python" in classes:
+            if indent:
+                raise AssertionError(
+                    f"{page}:{line - 1}: an indented ```python block would not be tested; start it at column 0"
+                )
+            result.append(CodeBlock(page, line, body, classes))
+        elif "text" in classes and previous is not None and "python" in previous[0]:
+            between = lines[previous[1] + 1 : line - 2]
+            if all(not text.strip() for text in between):
+                result[-1].expected_output = body
+        previous = (classes, end)
+    return result
+
+
+def pages():
+    return sorted(DOCS.rglob("*.md"))
+
+
+def run_page(page, tmp_path, monkeypatch, with_gpu):
+    """Run a page's blocks in order in one namespace; fail at the first error or differing output."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    tinygrad_edu.manual_seed(int.from_bytes(os.urandom(4), "little"))
+    namespace = {"__name__": "__docs__"}
+    checker = doctest.OutputChecker()
+    ran = 0
+    try:
+        for block in code_blocks(page):
+            if block.needs_gpu and not with_gpu:
+                continue
+            code = compile("\n" * (block.line - 1) + block.code, str(page), "exec")
+            output = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(output):
+                    exec(code, namespace)
+            except Exception:
+                pytest.fail(f"{block.where()}: this block raised\n{traceback.format_exc()}", pytrace=False)
+            ran += 1
+            expected = block.expected_output
+            actual = _strip_line_ends(output.getvalue())
+            if expected is not None and not checker.check_output(_strip_line_ends(expected), actual, doctest.ELLIPSIS):
+                pytest.fail(
+                    f"{block.where()}: the output differs from the ```text block after it.\n"
+                    f"--- the page shows:\n{expected}--- the code printed:\n{actual}",
+                    pytrace=False,
+                )
+    finally:
+        tinygrad_edu.set_default_dtype(tinygrad_edu.float32)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+    return ran
+
+
+def _strip_line_ends(text):
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines()) + "\n"
+
+
+def _gpu_available():
+    if importlib.util.find_spec("cupy") is None or importlib.util.find_spec("tinygrad_edu.cuda") is None:
+        return False
+    import tinygrad_edu.cuda
+
+    return tinygrad_edu.cuda.is_available()
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda page: str(page.relative_to(DOCS)))
+def test_page_runs_and_shows_real_output(page, tmp_path, monkeypatch):
+    run_page(page, tmp_path, monkeypatch, with_gpu=False)
+
+
+GPU_PAGES = [page for page in pages() if any(block.needs_gpu for block in code_blocks(page))]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _gpu_available(), reason="needs CuPy and an NVIDIA GPU")
+@pytest.mark.parametrize("page", GPU_PAGES, ids=lambda page: str(page.relative_to(DOCS)))
+def test_gpu_blocks_run(page, tmp_path, monkeypatch):
+    run_page(page, tmp_path, monkeypatch, with_gpu=True)
+
+
+def test_the_docs_have_tested_code():
+    """The collector itself: it finds blocks, pairs outputs, and reads the .gpu marker."""
+    assert GPU_PAGES, "the GPU tutorial should have at least one ```{.python .gpu} block"
+    blocks = [block for page in pages() for block in code_blocks(page)]
+    assert len(blocks) > 50
+    assert sum(block.expected_output is not None for block in blocks) > 20
+
+
+def test_collector_pairs_output_and_reports_differences(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Intro\n\n```python\nx = 2\nprint(x + 1)\n```\n\n```text\n3\n```\n\nProse.\n\n```text\nnot an output\n```\n"
+        "\n```{.python .gpu}\nprint('gpu')\n```\n\n```python\nprint(x * 10, 'and more')\n```\n"
+        "```text\n20 ...\n```\n",
+        encoding="utf-8",
+    )
+    blocks = code_blocks(page)
+    assert [block.line for block in blocks] == [4, 19, 23]
+    assert [block.expected_output for block in blocks] == ["3\n", None, "20 ...\n"]
+    assert [block.needs_gpu for block in blocks] == [False, True, False]
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    assert run_page(page, workdir, monkeypatch, with_gpu=False) == 2
+
+    page.write_text("```python\nprint(1 + 1)\n```\n```text\n3\n```\n", encoding="utf-8")
+    with pytest.raises(pytest.fail.Exception, match="output differs"):
+        run_page(page, workdir, monkeypatch, with_gpu=False)
+    page.write_text("```python\nraise ValueError('broken example')\n```\n", encoding="utf-8")
+    with pytest.raises(pytest.fail.Exception, match="page.md:2: this block raised"):
+        run_page(page, workdir, monkeypatch, with_gpu=False)
