@@ -1,0 +1,546 @@
+"""`tinygrad_edu.nn.functional` (import as F): the layers and losses as plain functions, as in PyTorch.
+
+Each function checks its arguments, so a mistake is reported with the op's name, the shapes and
+dtypes involved and what to do, and then calls one op (a `Function` in tinygrad_edu/ops/).
+"""
+
+import warnings
+
+import numpy as np
+
+from ..backend import get_array_module, to_device
+from ..functional import broadcast_shapes, cat, pad
+from ..ops import conv as conv_ops
+from ..ops import dropout as dropout_ops
+from ..ops import linear as linear_ops
+from ..ops import loss as loss_ops
+from ..ops import normalization as normalization_ops
+from ..ops import pooling as pooling_ops
+from ..ops.windows import extra_right_padding, output_size
+from ..tensor import Tensor
+
+__all__ = [
+    "linear",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "dropout",
+    "batch_norm",
+    "cross_entropy",
+    "nll_loss",
+    "mse_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "pad",
+]
+
+# ----- argument checks shared by the functions below ------------------------------------------
+
+
+def _check_tensor(value, op, name="input"):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
+
+
+def _check_float(tensor, op, name="input"):
+    if not tensor.is_floating_point():
+        raise TypeError(f"{op}: {name} must be a floating point tensor, got {tensor.dtype}; convert it with .float()")
+
+
+def _check_same_dtype(input, other, op, name):
+    if other is not None and other.dtype != input.dtype:
+        raise TypeError(
+            f"{op}: input is {input.dtype.name} but {name} is {other.dtype.name}; they must match: convert the "
+            "input (e.g. x.float()) or the model (e.g. model.double())"
+        )
+
+
+def _check_image(input, op):
+    _check_tensor(input, op)
+    if input.ndim != 4:
+        hint = "; add the batch dim with x.unsqueeze(0)" if input.ndim == 3 else ""
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}{hint}")
+    _check_float(input, op)
+
+
+def _pair(value, op, name, minimum):
+    """An int or a pair of ints as a pair, each at least `minimum`."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in pair):
+        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+    return tuple(int(v) for v in pair)
+
+
+def _check_reduction(reduction, op, size_average=None, reduce=None):
+    if size_average is not None or reduce is not None:
+        raise TypeError(
+            f"{op}: size_average and reduce are deprecated in PyTorch; use reduction='mean', 'sum' or 'none'"
+        )
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+# ----- layers -----------------------------------------------------------------------------------
+
+
+def linear(input, weight, bias=None):
+    """y = x @ W.T + b, with W of shape (out_features, in_features), as one op.
+
+    >>> linear(ones(2, 3), ones(4, 3)).shape
+    (2, 4)
+    """
+    op = "linear"
+    _check_tensor(input, op)
+    _check_tensor(weight, op, "weight")
+    if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"{op}: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)}: "
+            f"the input's last dim must be in_features = weight.shape[1]"
+            + (f" ({input.shape[-1]} != {weight.shape[1]})" if input.ndim and weight.ndim == 2 else "")
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    _check_float(input, op)
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    return linear_ops.Linear.apply(input, weight, bias)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation of a (N, C_in, H, W) input with (C_out, C_in/groups, kh, kw) filters, by im2col.
+
+    Output size per dim: (H + 2p - d(k-1) - 1) // s + 1. `padding` is an int, a pair, "valid" (0) or
+    "same" (output as big as the input, stride 1 only).
+    """
+    op = "conv2d"
+    _check_image(input, op)
+    _check_tensor(weight, op, "weight")
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be 4-D (C_out, C_in, kh, kw), got shape {tuple(weight.shape)}")
+    if not isinstance(groups, int) or groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
+        raise ValueError(
+            f"{op}: groups={groups!r} must be a positive int dividing both the input's {input.shape[1]} channels "
+            f"and the weight's {weight.shape[0]} output channels"
+        )
+    if input.shape[1] != weight.shape[1] * groups:
+        expected = weight.shape[1] * groups
+        raise ValueError(
+            f"{op}: input has {input.shape[1]} channels but weight expects {expected} "
+            f"(weight shape {tuple(weight.shape)})"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    stride = _pair(stride, op, "stride", 1)
+    dilation = _pair(dilation, op, "dilation", 1)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = ((0, 0), (0, 0))
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            padding = tuple((total // 2, total - total // 2) for total in totals)
+        else:
+            raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    else:
+        padding = tuple((p, p) for p in _pair(padding, op, "padding", 0))
+    for axis, name in enumerate(("height", "width")):
+        size, (before, after) = input.shape[2 + axis], padding[axis]
+        reach = dilation[axis] * (kernel[axis] - 1) + 1
+        if reach > size + before + after:
+            raise ValueError(
+                f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) spans {reach} pixels "
+                f"in {name}, more than the padded input's {size + before + after} (input {name} {size}, padding "
+                f"{before}+{after}); use a smaller kernel or dilation, or more padding"
+            )
+    if groups == 1:
+        return conv_ops.Conv2d.apply(input, weight, bias, stride, padding, dilation)
+    in_per_group, out_per_group = input.shape[1] // groups, weight.shape[0] // groups
+    outputs = [
+        conv_ops.Conv2d.apply(
+            input[:, g * in_per_group : (g + 1) * in_per_group],
+            weight[g * out_per_group : (g + 1) * out_per_group],
+            None if bias is None else bias[g * out_per_group : (g + 1) * out_per_group],
+            stride,
+            padding,
+            dilation,
+        )
+        for g in range(groups)
+    ]
+    return cat(outputs, dim=1)
+
+
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """kernel, stride, dilation, ((top, bottom), (left, right)) padding (with ceil_mode's extra) and out_shape."""
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
+    stride = _pair(stride, op, "stride", 1)
+    padding = _pair(padding, op, "padding", 0)
+    dilation = _pair(dilation, op, "dilation", 1)
+    if any(p > k // 2 for p, k in zip(padding, kernel)):
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, got padding={padding} and kernel_size={kernel}"
+        )
+    out_shape, full_padding = [], []
+    for axis, name in enumerate(("height", "width")):
+        size = input.shape[2 + axis]
+        count = output_size(size, kernel[axis], stride[axis], padding[axis], padding[axis], dilation[axis], ceil_mode)
+        if count < 1:
+            raise ValueError(
+                f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) is larger than the "
+                f"padded input: {name} {size} with padding {padding[axis]} leaves no window (input shape "
+                f"{tuple(input.shape)}); use a smaller kernel or a bigger input"
+            )
+        extra = extra_right_padding(
+            size, kernel[axis], stride[axis], padding[axis], padding[axis], dilation[axis], count
+        )
+        out_shape.append(count)
+        full_padding.append((padding[axis], padding[axis] + extra))
+    return kernel, stride, dilation, tuple(full_padding), tuple(out_shape)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The maximum of each kernel_size window (stride defaults to kernel_size; padding is -inf, never chosen).
+
+    Gradient: to each window's maximum element (the first one on ties, as PyTorch).
+    """
+    op = "max_pool2d"
+    _check_image(input, op)
+    if return_indices:
+        raise NotImplementedError(f"{op}: return_indices=True is not supported; use return_indices=False")
+    kernel, stride, dilation, padding, out_shape = _pool_geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode, op
+    )
+    tiles_the_image = stride == kernel and dilation == (1, 1) and padding == ((0, 0), (0, 0))
+    if tiles_the_image:
+        return pooling_ops.MaxPool2dTiles.apply(input, kernel)
+    return pooling_ops.MaxPool2d.apply(input, kernel, stride, padding, dilation, out_shape)
+
+
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """The mean of each kernel_size window (stride defaults to kernel_size; zero padding).
+
+    count_include_pad=True (PyTorch's default) divides by the window size, padding included;
+    False divides by the number of input pixels under the window. Gradient: g / divisor to each tap.
+    """
+    op = "avg_pool2d"
+    _check_image(input, op)
+    kernel, stride, _, padding, out_shape = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, op)
+    if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override < 1):
+        raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
+    counts = []
+    for axis in range(2):  # per output row (column): cells counted along that dim
+        size, before, count = input.shape[2 + axis], padding[axis][0], out_shape[axis]
+        starts = np.arange(count) * stride[axis] - before
+        ends = np.minimum(starts + kernel[axis], size + before)
+        if count_include_pad:
+            counts.append(ends - starts)
+        else:
+            counts.append(np.minimum(ends, size) - np.maximum(starts, 0))
+    divisor = np.outer(counts[0], counts[1]) if divisor_override is None else np.full(out_shape, divisor_override)
+    divisor = to_device(divisor.astype(input._data.dtype), input.device)
+    return pooling_ops.AvgPool2d.apply(input, kernel, stride, padding, divisor)
+
+
+def relu(input, inplace=False):
+    """max(x, 0);  gradient 1 where x > 0, else 0."""
+    _check_tensor(input, "relu")
+    return input.relu()
+
+
+def sigmoid(input):
+    """1 / (1 + e**-x), computed stably;  gradient out * (1 - out)."""
+    _check_tensor(input, "sigmoid")
+    return input.sigmoid()
+
+
+def tanh(input):
+    """tanh(x);  gradient 1 - out**2."""
+    _check_tensor(input, "tanh")
+    return input.tanh()
+
+
+def _softmax_dim(input, dim, op):
+    _check_tensor(input, op)
+    if dim is None:  # PyTorch's legacy implicit choice
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+    return dim
+
+
+def softmax(input, dim=None, dtype=None):
+    """e**x / sum(e**x) along dim, computed stably (x - max first)."""
+    dim = _softmax_dim(input, dim, "softmax")
+    return (input if dtype is None else input.to(dtype)).softmax(dim)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """x - logsumexp(x) along dim, computed stably."""
+    dim = _softmax_dim(input, dim, "log_softmax")
+    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """In training, zero each element with probability p and scale the rest by 1 / (1 - p); else identity."""
+    op = "dropout"
+    _check_tensor(input, op)
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"{op}: probability p has to be between 0 and 1, but got {p!r}")
+    if not training or p == 0:
+        return input
+    _check_float(input, op)
+    return dropout_ops.Dropout.apply(input, float(p))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Normalise each channel (dim 1) to mean 0, variance 1, then scale by weight and shift by bias.
+
+    training=True uses the batch's statistics and updates running_mean / running_var in place
+    (new = (1 - momentum) * old + momentum * batch, with the unbiased variance); training=False
+    uses the running statistics.
+    """
+    op = "batch_norm"
+    _check_tensor(input, op)
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected an input of shape (N, C, ...), got shape {tuple(input.shape)}")
+    _check_float(input, op)
+    channels = input.shape[1]
+    for name, value in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                        ("bias", bias)):  # fmt: skip
+        if value is not None and tuple(value.shape) != (channels,):
+            raise ValueError(
+                f"{op}: {name} must have shape ({channels},) for an input with {channels} channels "
+                f"(shape {tuple(input.shape)}), got {tuple(value.shape)}"
+            )
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    x = input._data
+    xp = get_array_module(x)
+    axes = (0,) + tuple(range(2, x.ndim))
+    if training:
+        count = x.size // channels
+        if count <= 1:
+            raise ValueError(
+                f"{op}: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}; "
+                "use a bigger batch or call model.eval()"
+            )
+        mean = x.mean(axis=axes)
+        var = x.var(axis=axes)
+        if running_mean is not None:  # updated in place, outside the graph
+            running_mean._data *= 1 - momentum
+            running_mean._data += momentum * mean
+        if running_var is not None:
+            running_var._data *= 1 - momentum
+            running_var._data += momentum * count / (count - 1) * var
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{op}: running_mean and running_var are required when training=False")
+        mean, var = running_mean._data.astype(x.dtype), running_var._data.astype(x.dtype)
+    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
+    return normalization_ops.BatchNorm.apply(input, weight, bias, mean, invstd, training)
+
+
+# ----- losses -----------------------------------------------------------------------------------
+
+
+def _class_target(input, target, op, ignore_index):
+    """Check integer class targets: shape input.shape without dim 1, values in [0, C) or ignore_index."""
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    expected_shape = (input.shape[0], *input.shape[2:]) if input.ndim > 1 else ()
+    if tuple(target.shape) != expected_shape:
+        raise ValueError(
+            f"{op}: target shape {tuple(target.shape)} doesn't match input shape {tuple(input.shape)}: expected class "
+            f"indices of shape {expected_shape} (the input's shape without the class dim 1)"
+        )
+    values = target._data
+    if values.size:
+        bad = (values < 0) | (values >= classes)
+        bad &= values != ignore_index
+        if bool(bad.any()):
+            bad_value = int(values[bad].ravel()[0])
+            raise IndexError(
+                f"{op}: target value {bad_value} is out of range for {classes} classes "
+                f"(expected 0 <= target < {classes}, or ignore_index={ignore_index})"
+            )
+
+
+def _rows(input, op):
+    """input as (rows, classes): the class dim (1) moved last and the rest flattened."""
+    if input.ndim == 1:
+        return input.reshape(1, -1)
+    if input.ndim == 2:
+        return input
+    moved = input.permute(0, *range(2, input.ndim), 1)
+    return moved.reshape(-1, input.shape[1])
+
+
+def _class_weight(weight, input, op):
+    if weight is None:
+        return None
+    _check_tensor(weight, op, "weight")
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    if tuple(weight.shape) != (classes,):
+        raise ValueError(f"{op}: weight must have one entry per class, shape ({classes},), got {tuple(weight.shape)}")
+    return Tensor._make(weight._data.astype(input._data.dtype, copy=False))
+
+
+def _check_class_input(input, op):
+    _check_tensor(input, op)
+    if input.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dim: shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
+    _check_float(input, op)
+
+
+def cross_entropy(
+    input,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
+    """Softmax + negative log likelihood as one fused, stable op;  gradient softmax(x) - onehot(y).
+
+    input holds logits of shape (N, C) (or (C,), or (N, C, d1, ...)); target holds class indices
+    (int64, shape (N,)) or class probabilities (input's shape).
+    """
+    op = "cross_entropy"
+    _check_class_input(input, op)
+    _check_tensor(target, op, "target")
+    _check_reduction(reduction, op, size_average, reduce)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+    class_weight = _class_weight(weight, input, op)
+    if target.is_floating_point() and target.shape == input.shape:
+        target_rows = _rows(target.to(input.dtype), op)
+    elif target.dtype.numpy.kind in "iu":
+        _class_target(input, target, op, ignore_index)
+        target_rows = target.reshape(-1)
+    else:
+        raise TypeError(
+            f"{op}: target must hold class indices (an integer tensor of shape {(input.shape[0], *input.shape[2:])}"
+            f"; convert with target.long()) or class probabilities (a float tensor of the input's shape "
+            f"{tuple(input.shape)}), got {target.dtype.name} of shape {tuple(target.shape)}"
+        )
+    loss = loss_ops.CrossEntropy.apply(
+        _rows(input, op), target_rows, class_weight, ignore_index, float(label_smoothing), reduction
+    )
+    if reduction == "none":
+        return loss.reshape(input.shape[:1] + input.shape[2:] if input.ndim > 1 else ())
+    return loss
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log likelihood of class indices, given log-probabilities (e.g. from log_softmax):
+    loss = -input[n, target[n]];  gradient -1 at each target class (times weight), 0 elsewhere."""
+    op = "nll_loss"
+    _check_class_input(input, op)
+    _check_tensor(target, op, "target")
+    _check_reduction(reduction, op, size_average, reduce)
+    if target.dtype.numpy.kind not in "iu":
+        raise TypeError(
+            f"{op}: target must hold class indices of an integer dtype, got {target.dtype.name}; use .long()"
+        )
+    _class_target(input, target, op, ignore_index)
+    class_weight = _class_weight(weight, input, op)
+    loss = loss_ops.NLLLoss.apply(_rows(input, op), target.reshape(-1), class_weight, ignore_index, reduction)
+    if reduction == "none":
+        return loss.reshape(input.shape[:1] + input.shape[2:] if input.ndim > 1 else ())
+    return loss
+
+
+def _float_target(input, target, op, same_shape=True):
+    _check_tensor(input, op)
+    _check_tensor(target, op, "target")
+    _check_float(input, op)
+    if not target.is_floating_point():
+        raise TypeError(f"{op}: target must be a floating point tensor, got {target.dtype.name}; use target.float()")
+    if same_shape and target.shape != input.shape:
+        raise ValueError(
+            f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; "
+            "they must be the same (reshape one of them, e.g. target.view(-1, 1))"
+        )
+    return target.to(input.dtype)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean squared error: mean((x - y)**2);  gradient 2 (x - y) / n."""
+    op = "mse_loss"
+    _check_reduction(reduction, op, size_average, reduce)
+    target = _float_target(input, target, op, same_shape=False)
+    if target.shape != input.shape:
+        warnings.warn(
+            f"{op}: using a target size {tuple(target.shape)} that is different to the input size "
+            f"{tuple(input.shape)}; this will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=2,
+        )
+    difference = input - target
+    return _reduce(difference * difference, reduction)
+
+
+def _loss_weight(weight, loss, op):
+    if weight is None:
+        return loss
+    _check_tensor(weight, op, "weight")
+    return loss * weight.to(loss.dtype)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1]; each log is clamped to >= -100.
+
+    For logits prefer binary_cross_entropy_with_logits: it is stable where sigmoid saturates.
+    """
+    op = "binary_cross_entropy"
+    _check_reduction(reduction, op, size_average, reduce)
+    target = _float_target(input, target, op)
+    values = input._data
+    if values.size and not bool(((values >= 0) & (values <= 1)).all()):
+        raise ValueError(f"{op}: all elements of input should be between 0 and 1 (probabilities); apply sigmoid first")
+    loss = loss_ops.BinaryCrossEntropy.apply(input, target)
+    return _reduce(_loss_weight(weight, loss, op), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x; gradient sigmoid(x) - y.
+
+    pos_weight (broadcast over the last dim, e.g. one per class) weighs the positive term.
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op, size_average, reduce)
+    target = _float_target(input, target, op)
+    if pos_weight is not None:
+        _check_tensor(pos_weight, op, "pos_weight")
+        pos_weight = pos_weight.to(input.dtype)
+        try:
+            broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
+        except ValueError:
+            raise ValueError(
+                f"{op}: pos_weight of shape {tuple(pos_weight.shape)} can't be broadcast to the input's shape "
+                f"{tuple(input.shape)}; give one weight per class (the last dim)"
+            ) from None
+    loss = loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
+    return _reduce(_loss_weight(weight, loss, op), reduction)

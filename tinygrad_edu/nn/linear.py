@@ -1,0 +1,54 @@
+"""`Linear` (a fully connected layer) and `Identity`."""
+
+import math
+
+from .. import creation
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x @ W.T + b with W of shape (out_features, in_features), PyTorch's layout.
+
+    Initialised as PyTorch: W and b ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (that is
+    kaiming_uniform_ with a=sqrt(5) for W). Parameters: out_features * (in_features + 1).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(creation.empty(out_features, in_features, device=device, dtype=dtype))
+        if bias:
+            self.bias = Parameter(creation.empty(out_features, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        if input.ndim == 0 or input.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear: input of shape {tuple(input.shape)} doesn't fit in_features={self.in_features} "
+                f"(weight shape {tuple(self.weight.shape)}): the input's last dim must be {self.in_features}"
+            )
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer from a model)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input

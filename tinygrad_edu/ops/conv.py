@@ -1,0 +1,88 @@
+"""2-D convolution by im2col: every filter position becomes a column, and all of them one matmul.
+
+A filter of shape (C_in, kh, kw) slides over the zero-padded input in steps of `stride`; at each
+stop it takes the dot product with the window under it, one output pixel per stop and filter:
+
+    out[n, o, y, x] = b[o] + sum over c, i, j of W[o, c, i, j] * x_padded[n, c, y*s + i*d, x*s + j*d]
+
+Output size per spatial dim: (H + 2p - d(k-1) - 1) // s + 1. Parameters: C_out * (C_in*kh*kw + 1).
+
+im2col gathers the windows into a matrix `cols` of shape (C_in*kh*kw, N*out_h*out_w), one column
+per window; the loops above then collapse into a single BLAS call, `W.reshape(C_out, -1) @ cols`.
+Backward is two more matmuls (dW = g @ cols.T, dcols = W.T @ g) and col2im, which adds each
+column's entries back where they came from in the image.
+"""
+
+from ..backend import get_array_module
+from ..function import Function
+from .windows import crop_spatial, kernel_offsets, pad_spatial, window_view
+
+
+def im2col(x_padded, kernel, stride, dilation, out_shape):
+    """(C*kh*kw, N*out_h*out_w) matrix of windows: one strided view, copied once into place."""
+    windows = window_view(x_padded, kernel, stride, dilation, out_shape)  # (N, C, out_h, out_w, kh, kw)
+    channels_and_taps = windows.shape[1] * kernel[0] * kernel[1]
+    # Rows ordered (c, i, j) to match W.reshape(C_out, -1); columns (n, y, x).
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(channels_and_taps, -1)
+
+
+def col2im(cols, padded_shape, kernel, stride, dilation, out_shape):
+    """im2col's adjoint: sum each column entry into the padded image cell it was read from.
+
+    Overlapping windows read a cell several times, so the cell gets the sum of their gradients.
+    Plain version: for every window and tap, dx_padded[n, c, y*s + i*d, x*s + j*d] += cols[...].
+    """
+    batch, channels, padded_height, padded_width = padded_shape
+    xp = get_array_module(cols)
+    taps = cols.reshape(channels, kernel[0], kernel[1], batch, *out_shape)
+    # Channel-major while adding, so each slice add walks contiguous rows of `taps`.
+    image = xp.zeros((channels, batch, padded_height, padded_width), dtype=cols.dtype)
+    for i, j, rows, columns in kernel_offsets(kernel, stride, dilation, out_shape):
+        image[:, :, rows, columns] += taps[:, i, j]
+    return image.transpose(1, 0, 2, 3)
+
+
+class Conv2d(Function):
+    """out = W * x + b (cross-correlation, as torch.nn.functional.conv2d), computed as W_matrix @ im2col(x).
+
+    dW = g @ cols.T,  db = g summed over (N, H, W),  dx = col2im(W_matrix.T @ g).
+    `padding` is ((top, bottom), (left, right)); stride and dilation are (rows, columns) pairs.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation):
+        xp = get_array_module(x)
+        batch, _, height, width = x.shape
+        out_channels, _, kernel_height, kernel_width = weight.shape
+        kernel = (kernel_height, kernel_width)
+        x_padded = pad_spatial(x, padding)
+        out_shape = tuple(
+            (padded - dilation[axis] * (kernel[axis] - 1) - 1) // stride[axis] + 1
+            for axis, padded in enumerate(x_padded.shape[2:])
+        )
+        cols = im2col(x_padded, kernel, stride, dilation, out_shape)
+        weight_matrix = weight.reshape(out_channels, -1)
+        out = weight_matrix @ cols  # (C_out, N*out_h*out_w): the one BLAS call
+        if bias is not None:
+            out += bias[:, None]
+        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight_matrix)
+        ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
+        return xp.ascontiguousarray(out.reshape(out_channels, batch, *out_shape).transpose(1, 0, 2, 3))
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        cols, weight_matrix = ctx.saved_tensors
+        input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
+        xp = get_array_module(grad_output)
+        out_channels = grad_output.shape[1]
+        grad_matrix = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # (C_out, N*out_h*out_w)
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_cols = weight_matrix.T @ grad_matrix
+            grad_padded = col2im(grad_cols, padded_shape, kernel, stride, dilation, out_shape)
+            grad_x = xp.ascontiguousarray(crop_spatial(grad_padded, padding, *input_shape[2:]))
+        if ctx.needs_input_grad[1]:
+            grad_weight = (grad_matrix @ cols.T).reshape(out_channels, -1, *kernel)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_matrix.sum(axis=1)
+        return grad_x, grad_weight, grad_bias, None, None, None

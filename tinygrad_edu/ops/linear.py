@@ -1,0 +1,34 @@
+"""The fully connected layer as one op, so a Linear layer costs one graph node instead of three."""
+
+from ..function import Function
+
+
+class Linear(Function):
+    """y = x @ W.T + b;  dx = g @ W,  dW = g.T @ x,  db = g.sum(0).
+
+    x is (..., in_features) and W is (out_features, in_features), PyTorch's layout; leading dims
+    of x are batch dims, flattened into one for the matmuls.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        rows = x.reshape(-1, x.shape[-1])
+        out = rows @ weight.T
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(rows, weight)
+        ctx.input_shape = x.shape
+        return out.reshape(*x.shape[:-1], weight.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        rows, weight = ctx.saved_tensors
+        grad_rows = grad_output.reshape(-1, weight.shape[0])
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x = (grad_rows @ weight).reshape(ctx.input_shape)
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_rows.T @ rows
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_rows.sum(axis=0)
+        return grad_x, grad_weight, grad_bias

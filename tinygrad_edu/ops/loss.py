@@ -1,0 +1,165 @@
+"""Loss functions fused into single ops: stable in forward and one short formula in backward.
+
+`reduction` is "mean", "sum" or "none", as in PyTorch. Rows are samples, columns classes.
+"""
+
+from ..backend import get_array_module
+from ..function import Function
+from .broadcasting import unbroadcast
+
+
+def _reduce_rows(loss_rows, reduction, divisor):
+    if reduction == "none":
+        return loss_rows
+    total = loss_rows.sum()
+    return total / divisor if reduction == "mean" else total
+
+
+def _expand_rows(grad_output, reduction, divisor):
+    """The upstream gradient per row, as a column that broadcasts over the classes."""
+    if reduction == "none":
+        return grad_output[:, None]
+    return grad_output / divisor if reduction == "mean" else grad_output
+
+
+class CrossEntropy(Function):
+    """loss = -sum_c q[c] * log_softmax(x)[c] per row;  dx = g * (softmax(x) * sum_c q[c] - q).
+
+    q is the target distribution: one-hot of the class (or the given probabilities), smoothed to
+    (1 - eps) * q + eps / C by label_smoothing, times the class weights, 0 for ignored rows. In the
+    plain case that is  dx = softmax(x) - onehot(y).  log_softmax is computed as
+    x - max - log(sum(exp(x - max))), which never overflows.
+    "mean" divides by the summed weight of the counted rows (their number without weights), as PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, class_weight, ignore_index, label_smoothing, reduction):
+        xp = get_array_module(logits)
+        rows, classes = logits.shape
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exps = xp.exp(shifted)
+        sums = exps.sum(axis=1, keepdims=True)
+        log_probs = shifted - xp.log(sums)
+        if target.ndim == 1:  # class indices
+            counted = target != ignore_index
+            safe_target = xp.where(counted, target, 0)
+            target_distribution = xp.zeros_like(logits)
+            xp.put_along_axis(target_distribution, safe_target[:, None], 1, axis=1)
+            row_weight = counted.astype(logits.dtype)
+            if class_weight is not None:
+                row_weight *= class_weight[safe_target]
+            divisor = row_weight.sum()
+        else:  # class probabilities
+            target_distribution = target
+            counted = None
+            divisor = logits.dtype.type(rows)
+        if label_smoothing:
+            target_distribution = target_distribution * (1 - label_smoothing) + label_smoothing / classes
+        if class_weight is not None:
+            target_distribution = target_distribution * class_weight
+        if counted is not None and (class_weight is not None or label_smoothing or not counted.all()):
+            target_distribution = target_distribution * counted[:, None]
+        target_distribution = target_distribution.astype(logits.dtype, copy=False)
+        loss_rows = -(target_distribution * log_probs).sum(axis=1)
+        ctx.save_for_backward(exps / sums, target_distribution)
+        ctx.reduction, ctx.divisor = reduction, divisor
+        return _reduce_rows(loss_rows, reduction, divisor)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        probs, target_distribution = ctx.saved_tensors
+        grad_rows = _expand_rows(grad_output, ctx.reduction, ctx.divisor)
+        grad_logits = probs * target_distribution.sum(axis=1, keepdims=True) - target_distribution
+        return grad_logits * grad_rows, None, None, None, None, None
+
+
+class NLLLoss(Function):
+    """loss = -w[y] * log_probs[y] per row (0 for ignored rows);  d log_probs = -w[y] * g at column y, 0 elsewhere.
+
+    "mean" divides by the summed weight w[y] of the counted rows, as PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, log_probs, target, class_weight, ignore_index, reduction):
+        xp = get_array_module(log_probs)
+        counted = target != ignore_index
+        safe_target = xp.where(counted, target, 0)[:, None]
+        row_weight = counted.astype(log_probs.dtype)
+        if class_weight is not None:
+            row_weight *= class_weight[safe_target[:, 0]]
+        picked = xp.take_along_axis(log_probs, safe_target, axis=1)[:, 0]
+        divisor = row_weight.sum()
+        ctx.save_for_backward(safe_target, row_weight)
+        ctx.shape, ctx.reduction, ctx.divisor = log_probs.shape, reduction, divisor
+        return _reduce_rows(-picked * row_weight, reduction, divisor)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        safe_target, row_weight = ctx.saved_tensors
+        xp = get_array_module(grad_output)
+        grad_rows = _expand_rows(grad_output, ctx.reduction, ctx.divisor)
+        grad = xp.zeros(ctx.shape, dtype=grad_output.dtype)
+        xp.put_along_axis(grad, safe_target, -row_weight[:, None] * grad_rows, axis=1)
+        return grad, None, None, None, None
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -(y * log(p) + (1 - y) * log(1 - p)) elementwise, each log clamped to >= -100 (as PyTorch);
+    dp = g * (p - y) / max(p * (1 - p), 1e-12),  dy = g * (log(1 - p) - log(p)).
+    """
+
+    @staticmethod
+    def forward(ctx, probs, target):
+        xp = get_array_module(probs)
+        log_p = xp.maximum(xp.log(probs), -100)
+        log_not_p = xp.maximum(xp.log1p(-probs), -100)
+        ctx.save_for_backward(probs, target, log_p, log_not_p)
+        return -(target * log_p + (1 - target) * log_not_p)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        probs, target, log_p, log_not_p = ctx.saved_tensors
+        xp = get_array_module(probs)
+        grad_probs = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_probs = grad_output * (probs - target) / xp.maximum(probs * (1 - probs), probs.dtype.type(1e-12))
+        if ctx.needs_input_grad[1]:
+            grad_target = grad_output * (log_not_p - log_p)
+        return grad_probs, grad_target
+
+
+def _softplus(x):
+    """log(1 + e**x) without overflow: max(x, 0) + log(1 + e**-|x|)."""
+    xp = get_array_module(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """loss = pw * y * softplus(-x) + (1 - y) * softplus(x) elementwise, i.e. BCE of sigmoid(x), stably;
+    dx = g * ((1 - y) * sigmoid(x) - pw * y * sigmoid(-x)),  dy = g * (pw * softplus(-x) - softplus(x)),
+    dpw = g * y * softplus(-x). pos_weight (pw) is 1 when None.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, target, pos_weight):
+        softplus_neg = _softplus(-logits)  # -log(sigmoid(x))
+        softplus_pos = softplus_neg + logits  # -log(1 - sigmoid(x))
+        positive_term = target * softplus_neg if pos_weight is None else pos_weight * target * softplus_neg
+        ctx.save_for_backward(logits, target, pos_weight, softplus_neg, softplus_pos)
+        return positive_term + (1 - target) * softplus_pos
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        logits, target, pos_weight, softplus_neg, softplus_pos = ctx.saved_tensors
+        xp = get_array_module(logits)
+        weighted_target = target if pos_weight is None else pos_weight * target
+        grad_logits = grad_target = grad_pos_weight = None
+        if ctx.needs_input_grad[0]:
+            sigmoid = xp.exp(-softplus_neg)
+            grad_logits = grad_output * ((1 - target) * sigmoid - weighted_target * (1 - sigmoid))
+        if ctx.needs_input_grad[1]:
+            positive = softplus_neg if pos_weight is None else pos_weight * softplus_neg
+            grad_target = grad_output * (positive - softplus_pos)
+        if ctx.needs_input_grad[2]:
+            grad_pos_weight = unbroadcast(grad_output * target * softplus_neg, pos_weight.shape)
+        return grad_logits, grad_target, grad_pos_weight

@@ -1,0 +1,49 @@
+"""Batch normalisation: standardise each channel, then scale and shift it with learned w and b."""
+
+from ..backend import get_array_module
+from ..function import Function
+
+
+class BatchNorm(Function):
+    """y = (x - mean) * invstd * w + b per channel (axis 1); the statistics come from the caller.
+
+    dw = sum(g * x_hat),  db = sum(g),  where x_hat = (x - mean) * invstd.
+    With the running statistics (eval) mean and invstd are constants: dx = g * w * invstd.
+    With the batch's own statistics (training) they depend on x too, which adds two terms:
+    dx = invstd * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)),  dx_hat = g * w.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, invstd, batch_statistics):
+        channel_shape = (1, -1) + (1,) * (x.ndim - 2)
+        x_hat = (x - mean.reshape(channel_shape)) * invstd.reshape(channel_shape)
+        out = x_hat
+        if weight is not None:
+            out = out * weight.reshape(channel_shape)
+        if bias is not None:
+            out = out + bias.reshape(channel_shape)
+        ctx.save_for_backward(x_hat, weight, invstd)
+        ctx.batch_statistics = batch_statistics
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x_hat, weight, invstd = ctx.saved_tensors
+        axes = (0,) + tuple(range(2, x_hat.ndim))
+        channel_shape = (1, -1) + (1,) * (x_hat.ndim - 2)
+        grad_x = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_x_hat = grad_output if weight is None else grad_output * weight.reshape(channel_shape)
+            if ctx.batch_statistics:
+                xp = get_array_module(x_hat)
+                grad_x_hat = (
+                    grad_x_hat
+                    - grad_x_hat.mean(axis=axes, keepdims=True)
+                    - x_hat * xp.mean(grad_x_hat * x_hat, axis=axes, keepdims=True)
+                )
+            grad_x = grad_x_hat * invstd.reshape(channel_shape)
+        if ctx.needs_input_grad[1]:
+            grad_weight = (grad_output * x_hat).sum(axis=axes)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_output.sum(axis=axes)
+        return grad_x, grad_weight, grad_bias, None, None, None
