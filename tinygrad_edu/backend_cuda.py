@@ -91,7 +91,10 @@ class CupyBackend:
 
     def scatter_add(self, target, index, values):
         """target[index] += values with repeated indices adding up (numpy's np.add.at)."""
-        cupyx.scatter_add(target, index, values)
+        if hasattr(cupy.add, "at"):  # CuPy >= 13; older versions only have cupyx.scatter_add
+            cupy.add.at(target, index, values)
+        else:
+            cupyx.scatter_add(target, index, values)
 
     def as_strided(self, array, shape, strides):
         """A view of `array` with the given shape and byte strides (treat it as read-only)."""
