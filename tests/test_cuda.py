@@ -1,4 +1,5 @@
-"""Device parity: every op gives the same values and gradients on a GPU as on the CPU.
+"""Device parity: every op and layer gives the same values and gradients on a GPU as on the CPU,
+and a model trains, steps its optimizer, saves and loads on the GPU.
 
 Each test runs on "cuda" (marked `gpu`, skipped without CuPy and a GPU) and on the strict "fakegpu"
 double, so CI without a GPU runs the same code: on fakegpu the numbers must match exactly, on a real
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
 
 PARITY_DEVICES = [
     "fakegpu",
@@ -90,6 +92,42 @@ CASES = {
     "clone": (lambda a: a.clone(), [((3,), ANY)]),
     "cast": (lambda a: a.half().float() if a.dtype == tg.float32 else a.float().double(), [((4,), ANY)]),
     "through_cpu": (lambda a: (a.cpu() * 2).to(a.device), [((4,), ANY)]),
+    # layers and losses (nn.functional)
+    "linear": (F.linear, [((4, 5), ANY), ((3, 5), ANY), ((3,), ANY)]),
+    "conv2d": (lambda x, w, b: F.conv2d(x, w, b, padding=1), [((2, 3, 6, 6), ANY), ((4, 3, 3, 3), ANY), ((4,), ANY)]),
+    "conv2d_strided_grouped_dilated": (
+        lambda x, w: F.conv2d(x, w, stride=2, padding=2, dilation=2, groups=2),
+        [((2, 4, 7, 7), ANY), ((6, 2, 3, 3), ANY)],
+    ),
+    "max_pool2d": (lambda x: F.max_pool2d(x, 3, stride=2, padding=1), [((2, 3, 7, 7), ANY)]),
+    "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), [((2, 3, 7, 7), ANY)]),
+    "batch_norm_train": (
+        lambda x, weight, bias: F.batch_norm(
+            x,
+            tg.zeros(3, dtype=x.dtype, device=x.device),
+            tg.ones(3, dtype=x.dtype, device=x.device),
+            weight,
+            bias,
+            training=True,
+        ),
+        [((4, 3, 2, 2), ANY), ((3,), POSITIVE), ((3,), ANY)],
+    ),
+    "cross_entropy": (
+        lambda logits: F.cross_entropy(logits, tg.tensor([0, 3, 1, 1, 2], device=logits.device)),
+        [((5, 4), ANY)],
+    ),
+    "cross_entropy_smoothed_sum": (
+        lambda logits: F.cross_entropy(
+            logits, tg.tensor([2, 0, 1], device=logits.device), label_smoothing=0.1, reduction="sum"
+        ),
+        [((3, 4), ANY)],
+    ),
+    "nll_loss": (lambda x: F.nll_loss(x.log_softmax(1), tg.tensor([1, 0, 2], device=x.device)), [((3, 4), ANY)]),
+    "mse_loss": (F.mse_loss, [((3, 4), ANY), ((3, 4), ANY)]),
+    "bce_with_logits": (
+        lambda x, t: F.binary_cross_entropy_with_logits(x, t.sigmoid()),
+        [((3, 4), ANY), ((3, 4), ANY)],
+    ),
 }
 
 
@@ -146,3 +184,97 @@ def test_random_factories_on_the_gpu_are_seeded(gpu):
         np.testing.assert_array_equal(a, b)
     assert first[0].dtype == np.float32 and first[2].dtype == np.int64
     assert sorted(host(tg.randperm(5, device=gpu)).tolist()) == [0, 1, 2, 3, 4]
+
+
+# ----- training on the GPU: Module.to, optimizers, DataLoader, save and load ---------------------
+
+
+def small_cnn():
+    return tg.nn.Sequential(
+        tg.nn.Conv2d(1, 4, 3, padding=1),
+        tg.nn.BatchNorm2d(4),
+        tg.nn.ReLU(),
+        tg.nn.MaxPool2d(2),
+        tg.nn.Flatten(),
+        tg.nn.Linear(4 * 3 * 3, 3),
+    )
+
+
+def test_module_to_moves_parameters_and_buffers_in_place(gpu):
+    model = small_cnn()
+    parameters = list(model.parameters())
+    assert model.to(gpu) is model
+    assert [id(p) for p in model.parameters()] == [id(p) for p in parameters]  # same objects, moved
+    for name, tensor in model.state_dict().items():
+        assert tensor.device == tg.device(gpu), name
+    assert model[1].running_mean.device == tg.device(gpu)
+    model.cpu()
+    assert all(tensor.device == "cpu" for tensor in model.state_dict().values())
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda params: tg.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3),
+        lambda params: tg.optim.Adam(params, lr=0.01, amsgrad=True),
+        lambda params: tg.optim.AdamW(params, lr=0.01),
+    ],
+    ids=["sgd-momentum", "adam-amsgrad", "adamw"],
+)
+def test_training_steps_on_the_gpu_match_the_cpu(gpu, make_optimizer):
+    tg.manual_seed(0)
+    cpu_model = small_cnn().double()
+    gpu_model = small_cnn().double()
+    gpu_model.load_state_dict(cpu_model.state_dict())
+    gpu_model.to(gpu)
+    rng = np.random.default_rng(0)
+    images, labels = rng.standard_normal((8, 1, 6, 6)), rng.integers(0, 3, 8)
+    for model, device in ((cpu_model, "cpu"), (gpu_model, gpu)):
+        optimizer = make_optimizer(model.parameters())
+        x, y = tg.tensor(images, device=device), tg.tensor(labels, device=device)
+        for _ in range(3):
+            optimizer.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        for state in optimizer.state.values():  # optimizer state lives with its parameter
+            assert all(value.device == tg.device(device) for value in state.values() if isinstance(value, tg.Tensor))
+    for name, expected in cpu_model.state_dict().items():
+        actual = gpu_model.state_dict()[name]
+        assert actual.device == tg.device(gpu)
+        np.testing.assert_allclose(host(actual), host(expected), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_dataloader_moves_batches_to_the_gpu(gpu):
+    dataset = tg.data.TensorDataset(tg.randn(10, 3), tg.arange(10))
+    batches = list(tg.data.DataLoader(dataset, batch_size=4, shuffle=True, device=gpu))
+    assert len(batches) == 3
+    for features, targets in batches:
+        assert features.device == tg.device(gpu) and targets.device == tg.device(gpu)
+
+
+def test_save_from_the_gpu_writes_host_arrays_and_load_maps_devices(gpu, tmp_path):
+    pytest.importorskip("safetensors")
+    model = small_cnn().to(gpu)
+    path = str(tmp_path / "model.safetensors")
+    tg.save(model.state_dict(), path)
+    assert all(tensor.device == tg.device(gpu) for tensor in model.state_dict().values())  # save moved nothing
+    on_cpu = tg.load(path, map_location="cpu")
+    back_on_gpu = tg.load(path)
+    for name, tensor in model.state_dict().items():
+        assert on_cpu[name].device == "cpu" and back_on_gpu[name].device == tg.device(gpu)
+        np.testing.assert_array_equal(on_cpu[name].numpy(), host(tensor))
+    fresh = small_cnn()
+    fresh.load_state_dict(back_on_gpu)  # a CPU model takes a GPU checkpoint: values copied to its device
+    assert all(tensor.device == "cpu" for tensor in fresh.state_dict().values())
+
+
+def test_dropout_on_the_gpu_zeroes_about_p_and_rescales_the_rest(gpu):
+    tg.manual_seed(0)
+    x = tg.ones(10000, device=gpu, requires_grad=True)
+    out = F.dropout(x, p=0.25, training=True)
+    values = host(out)
+    assert out.device == tg.device(gpu)
+    assert set(np.unique(values).tolist()) == {0.0, np.float32(1 / 0.75)}
+    assert abs((values == 0).mean() - 0.25) < 0.02
+    out.sum().backward()
+    np.testing.assert_array_equal(host(x.grad), values)
