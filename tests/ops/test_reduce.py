@@ -1,0 +1,215 @@
+"""Reductions and the softmax family: forward against numpy, gradcheck over random dims, PyTorch's
+values, gradients and tie rules, and the errors."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from torch_reference import assert_matches_torch
+
+import tinygrad_edu as tg
+from tinygrad_edu.testing import gradcheck
+from tinygrad_edu.testing import strategies as tgst
+
+
+def host(tensor):
+    return tensor.detach().cpu().numpy()
+
+
+@st.composite
+def array_and_dims(draw, values=tgst.smooth_arrays, min_side=1):
+    """An array, a dim argument for it (None, an int or a tuple, negative dims included) and keepdim."""
+    shape = draw(tgst.shapes(min_dims=1, min_side=min_side))
+    array = draw(values(shape))
+    axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
+    negative = draw(st.booleans())
+    dims = tuple(axis - len(shape) if negative else axis for axis in axes)
+    dim = draw(st.sampled_from([None, dims[0], dims]))
+    numpy_axis = None if dim is None else tuple(axis % len(shape) for axis in np.atleast_1d(dim))
+    return array, dim, numpy_axis, draw(st.booleans())
+
+
+def separated(shape):
+    return tgst.separated_arrays(shape, gap=0.1)
+
+
+def logsumexp(x, axis, keepdims):
+    shift = x.max(axis=axis, keepdims=True)
+    return np.squeeze(np.log(np.exp(x - shift).sum(axis=axis, keepdims=True)) + shift, () if keepdims else axis)
+
+
+# name: (our reduction given dim and keepdim, numpy reference, input strategy, smallest side)
+REDUCTIONS = {
+    "sum": (lambda x, d, k: x.sum(d, keepdim=k), lambda x, a, k: x.sum(axis=a, keepdims=k), tgst.smooth_arrays, 1),
+    "mean": (lambda x, d, k: x.mean(d, keepdim=k), lambda x, a, k: x.mean(axis=a, keepdims=k), tgst.smooth_arrays, 1),
+    "var": (
+        lambda x, d, k: x.var(d, keepdim=k),
+        lambda x, a, k: x.var(axis=a, ddof=1, keepdims=k),
+        separated,
+        2,
+    ),
+    "std without correction": (
+        lambda x, d, k: x.std(d, keepdim=k, correction=0),
+        lambda x, a, k: x.std(axis=a, keepdims=k),
+        separated,
+        2,
+    ),
+    "amax": (lambda x, d, k: x.amax(d, keepdim=k), lambda x, a, k: x.max(axis=a, keepdims=k), separated, 1),
+    "amin": (lambda x, d, k: x.amin(d, keepdim=k), lambda x, a, k: x.min(axis=a, keepdims=k), separated, 1),
+    "logsumexp": (lambda x, d, k: x.logsumexp(d, keepdim=k), logsumexp, tgst.smooth_arrays, 1),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+@given(data=st.data())
+def test_reduction_forward_and_gradient(device, name, data):
+    op, reference, values, min_side = REDUCTIONS[name]
+    x, dim, axis, keepdim = data.draw(array_and_dims(values, min_side))
+    if name == "logsumexp" and dim is None:
+        dim = tuple(range(x.ndim))  # logsumexp needs its dims, as in PyTorch
+    result = op(tg.tensor(x, device=device), dim, keepdim)
+    np.testing.assert_allclose(host(result), reference(x, axis, keepdim), rtol=1e-10, atol=1e-12)
+    assert gradcheck(lambda t: op(t, dim, keepdim), tg.tensor(x, device=device, requires_grad=True))
+
+
+@st.composite
+def array_and_dim(draw, values=tgst.smooth_arrays):
+    shape = draw(tgst.shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    return draw(values(shape)), dim, draw(st.booleans())
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@given(data=st.data())
+def test_max_min_along_a_dim_return_values_and_indices(device, name, data):
+    x, dim, keepdim = data.draw(array_and_dim(separated))
+    values, indices = getattr(tg.tensor(x, device=device), name)(dim, keepdim=keepdim)
+    expected_values = getattr(np, name)(x, axis=dim, keepdims=keepdim)
+    expected_indices = getattr(np, "arg" + name)(x, axis=dim, keepdims=keepdim)
+    np.testing.assert_array_equal(host(values), expected_values)
+    np.testing.assert_array_equal(host(indices), expected_indices)
+    assert indices.dtype == tg.int64 and values.dtype == tg.float64
+    assert gradcheck(lambda t: getattr(t, name)(dim, keepdim=keepdim), tg.tensor(x, device=device, requires_grad=True))
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@given(data=st.data())
+def test_max_min_of_everything(device, name, data):
+    x = data.draw(separated(data.draw(tgst.shapes())))
+    result = getattr(tg.tensor(x, device=device), name)()
+    assert result.shape == () and result.item() == getattr(np, name)(x)
+    assert gradcheck(lambda t: getattr(t, name)(), tg.tensor(x, device=device, requires_grad=True))
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@given(data=st.data())
+def test_argmax_argmin(device, name, data):
+    x, dim, keepdim = data.draw(array_and_dim(separated))
+    tensor = tg.tensor(x, device=device)
+    result = getattr(tensor, name)(dim, keepdim=keepdim)
+    expected = getattr(np, name)(x, axis=dim, keepdims=keepdim)
+    np.testing.assert_array_equal(host(result), expected)
+    assert result.dtype == tg.int64 and not result.requires_grad
+    assert getattr(tensor, name)().item() == getattr(np, name)(x)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@given(data=st.data())
+def test_softmax_family(device, name, data):
+    x, dim, _ = data.draw(array_and_dim())
+    shifted = x - x.max(axis=dim, keepdims=True)
+    log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+    expected = log_probabilities if name == "log_softmax" else np.exp(log_probabilities)
+    result = getattr(tg.tensor(x, device=device), name)(dim)
+    np.testing.assert_allclose(host(result), expected, rtol=1e-10, atol=1e-12)
+    assert gradcheck(lambda t: getattr(t, name)(dim), tg.tensor(x, device=device, requires_grad=True))
+
+
+def test_softmax_is_stable_for_large_inputs(device):
+    x = tg.tensor([[1000.0, 0.0, -1000.0], [-1e4, -1e4, -1e4]], device=device)
+    probabilities = host(x.softmax(-1))
+    assert np.isfinite(probabilities).all()
+    np.testing.assert_allclose(probabilities.sum(-1), [1.0, 1.0], rtol=1e-6)
+    assert np.isfinite(host(x.log_softmax(-1))).all()
+    np.testing.assert_allclose(host(x.logsumexp(1)), [1000.0, -1e4 + np.log(3.0)], rtol=1e-6)
+
+
+# ----- against PyTorch: values, gradients and tie rules ----------------------------------------
+
+RNG = np.random.default_rng(3)
+X = RNG.standard_normal((2, 3, 4)).astype(np.float32)
+TIES = np.array([[1.0, 3.0, 3.0], [3.0, 0.0, 3.0]], dtype=np.float32)
+TORCH_CASES = {
+    "sum dims keepdim": lambda m, x: x.sum((0, 2), keepdim=True),
+    "sum list of dims": lambda m, x: x.sum([0, -1]),
+    "mean": lambda m, x: x.mean(-1),
+    "mean all": lambda m, x: x.mean(),
+    "var default": lambda m, x: x.var(),
+    "var dim": lambda m, x: x.var(1),
+    "var positional unbiased": lambda m, x: x.var(1, False),
+    "var keyword unbiased": lambda m, x: x.var(dim=1, unbiased=False, keepdim=True),
+    "var correction": lambda m, x: x.var(1, correction=0),
+    "var old positional bool": lambda m, x: x.var(False),
+    "std tuple": lambda m, x: x.std((0, 2)),
+    "std keepdim": lambda m, x: x.std(1, keepdim=True),
+    "max all": lambda m, x: x.max(),
+    "max dim": lambda m, x: x.max(1),
+    "min dim keepdim": lambda m, x: x.min(dim=-1, keepdim=True),
+    "amax tuple": lambda m, x: x.amax((0, 1)),
+    "amin": lambda m, x: x.amin(0),
+    "logsumexp": lambda m, x: x.logsumexp(1),
+    "logsumexp dims": lambda m, x: x.logsumexp((0, 2), keepdim=True),
+    "softmax": lambda m, x: x.softmax(0),
+    "log_softmax": lambda m, x: x.log_softmax(-1),
+    "torch namespace": lambda m, x: m.softmax(x, 1) + m.log_softmax(x, 2) + m.logsumexp(x, 2, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", TORCH_CASES)
+def test_matches_torch(device, name):
+    assert_matches_torch(TORCH_CASES[name], X * 10, device=device)
+
+
+TIE_CASES = {
+    "max of everything shares the gradient among ties": lambda m, x: x.max(),
+    "min of everything shares the gradient among ties": lambda m, x: (-x).min(),
+    "max along a dim sends the gradient to the returned index": lambda m, x: x.max(1),
+    "min along a dim sends the gradient to the returned index": lambda m, x: (-x).min(1),
+    "amax along a dim shares the gradient among ties": lambda m, x: x.amax(1),
+    "amin over dims shares the gradient among ties": lambda m, x: (-x).amin((0, 1)),
+}
+
+
+@pytest.mark.parametrize("name", TIE_CASES)
+def test_tie_rules_match_torch(device, name):
+    assert_matches_torch(TIE_CASES[name], TIES, device=device)
+
+
+def test_max_along_dim_on_ties_returns_the_first_index(device):
+    values, indices = tg.tensor(TIES, device=device).max(1)
+    np.testing.assert_array_equal(host(indices), [1, 0])
+    np.testing.assert_array_equal(host(values), [3.0, 3.0])
+
+
+def test_max_of_a_0d_tensor_along_dim_0():
+    values, indices = tg.tensor(2.0).max(0)
+    assert values.item() == 2.0 and indices.item() == 0 and indices.dtype == tg.int64
+
+
+def test_integer_sums_stay_integers():
+    assert tg.tensor([1, 2]).sum().dtype == tg.int64
+    assert tg.tensor([True, True]).sum().item() == 2
+
+
+def test_reduction_errors_name_the_op():
+    x = tg.ones(2, 3)
+    with pytest.raises(IndexError, match=r"sum: dim 2 is out of range for a tensor of shape \(2, 3\)"):
+        x.sum(2)
+    with pytest.raises(TypeError, match="mean: input dtype must be floating point"):
+        tg.tensor([1, 2]).mean()
+    with pytest.raises(TypeError, match="max: dim must be a single int"):
+        x.max((0, 1))
+    with pytest.raises(ValueError, match="sum: dim .* names the same dimension twice"):
+        x.sum((1, -1))
+    with pytest.raises(TypeError, match="softmax: dim must be an int"):
+        x.softmax(None)
