@@ -213,3 +213,25 @@ def test_a_device_that_is_not_available_suggests_map_location(tmp_path):
     with pytest.raises(RuntimeError, match="tensor 'w' was saved on tpu.*pass map_location='cpu'"):
         tg.load(path)
     np.testing.assert_array_equal(tg.load(path, map_location="cpu").numpy(), [0.0])
+
+
+def small_model():
+    nn = tg.nn
+    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+
+
+def test_a_models_state_round_trips_exactly(device, tmp_path):
+    model = small_model().to(device)
+    model(tg.randn(2, 1, 8, 8, device=device))  # moves BatchNorm's running statistics and its int64 counter
+    tg.save(model.state_dict(), tmp_path / "model.safetensors")
+    restored = small_model().to(device)
+    restored.load_state_dict(tg.load(tmp_path / "model.safetensors"))
+    original_state, restored_state = model.state_dict(), restored.state_dict()
+    assert list(restored_state) == list(original_state)
+    for key, value in original_state.items():
+        assert_same_tensor(restored_state[key], value)
+    assert restored_state["1.num_batches_tracked"].dtype == tg.int64
+    model.eval()
+    restored.eval()
+    x = tg.randn(3, 1, 8, 8, device=device)
+    np.testing.assert_array_equal(restored(x).detach().cpu().numpy(), model(x).detach().cpu().numpy())

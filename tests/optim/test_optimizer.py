@@ -226,3 +226,29 @@ def test_repr_lists_each_groups_options():
     text = repr(optim.SGD([tg.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9))
     assert text.startswith("SGD (\nParameter Group 0\n")
     assert "    lr: 0.1\n" in text and "    momentum: 0.9\n" in text
+
+
+@pytest.mark.parametrize("name, options", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)), ("Adam", dict(lr=0.05))])
+def test_training_a_model_matches_torch(name, options):
+    torch = pytest.importorskip("torch")
+
+    def build(nn):
+        return nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+
+    ours = build(tg.nn).double()
+    theirs = build(torch.nn).double()
+    theirs.load_state_dict({key: torch.tensor(value.numpy()) for key, value in ours.state_dict().items()})
+    our_optimizer = getattr(optim, name)(ours.parameters(), **options)
+    their_optimizer = getattr(torch.optim, name)(theirs.parameters(), **options)
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        x, target = rng.standard_normal((8, 3)), rng.integers(0, 2, 8)
+        for model, optimizer, module, nn in (
+            (ours, our_optimizer, tg, tg.nn),
+            (theirs, their_optimizer, torch, torch.nn),
+        ):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(module.tensor(x)), module.tensor(target)).backward()
+            optimizer.step()
+    for (key, ours_value), their_value in zip(ours.state_dict().items(), theirs.state_dict().values()):
+        np.testing.assert_allclose(ours_value.numpy(), their_value.numpy(), rtol=1e-6, atol=1e-12, err_msg=key)
