@@ -6,12 +6,14 @@ the same paths a CUDA tensor takes. tests/test_cuda.py repeats the essentials on
 
 import importlib.util
 import sys
+from pathlib import Path
 
 import fakegpu  # noqa: F401  (registers the "fakegpu" device)
 import numpy as np
 import pytest
 
 import tinygrad_edu as tg
+from tinygrad_edu.datasets import write_idx
 
 HAS_CUDA = tg.cuda.is_available()
 
@@ -238,3 +240,20 @@ def test_cuda_queries_never_raise_without_cupy(monkeypatch):
     monkeypatch.setitem(sys.modules, "cupy", None)  # makes `import cupy` fail
     assert tg.cuda.is_available() is False
     assert tg.cuda.device_count() == 0
+
+
+# ----- the MNIST example on a device ---------------------------------------------------------------
+
+
+def test_mnist_example_trains_on_a_device(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for prefix, size in (("train", 96), ("t10k", 32)):
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (size, 28, 28), dtype=np.uint8))
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, size, dtype=np.uint8))
+    path = Path(__file__).resolve().parents[1] / "examples" / "mnist.py"
+    spec = importlib.util.spec_from_file_location("examples_mnist_on_device", path)
+    mnist = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mnist)
+    mnist.main(["--device", "fakegpu", "--data-dir", str(tmp_path), "--epochs", "1", "--batch-size", "32"])
+    output = capsys.readouterr().out
+    assert "device fakegpu" in output and output.strip().splitlines()[-1].startswith("test accuracy:")
