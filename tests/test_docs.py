@@ -166,6 +166,16 @@ def test_the_docs_have_tested_code():
     assert sum(block.expected_output is not None for block in blocks) > 20
 
 
+def test_source_tour_names_every_file_of_the_package():
+    """Tutorial 8 stays true to the tree: it mentions each .py file, and each file it mentions exists."""
+    tour = (DOCS / "tutorials" / "08-reading-the-source.md").read_text(encoding="utf-8")
+    root = DOCS.parent
+    files = {str(path.relative_to(root)) for path in (root / "tinygrad_edu").rglob("*.py")}
+    mentioned = set(re.findall(r"`(tinygrad_edu/[\w/]+\.py)`", tour))
+    assert not files - mentioned, f"tutorial 8 does not describe {sorted(files - mentioned)}"
+    assert not mentioned - files, f"tutorial 8 describes files that do not exist: {sorted(mentioned - files)}"
+
+
 def test_collector_pairs_output_and_reports_differences(tmp_path, monkeypatch):
     page = tmp_path / "page.md"
     page.write_text(
