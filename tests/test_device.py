@@ -83,6 +83,7 @@ def test_to_accepts_a_device_object_a_tensor_and_device_with_dtype():
     moved = x.to("fakegpu", tg.float64)
     assert (moved.device, moved.dtype) == (tg.device("fakegpu"), tg.float64)
     assert x.to("cpu") is x  # nothing to do: the same tensor, as in PyTorch
+    assert x.to(device="fakegpu", non_blocking=True).device == "fakegpu:0"
 
 
 def test_moving_a_tensor_copies_it():

@@ -230,6 +230,7 @@ class Tensor:
     def to(self, *args, **kwargs):
         """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`; self when nothing changes."""
         dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)  # accepted for PyTorch code; every copy here is synchronous
         if kwargs:
             raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
         for arg in args:
