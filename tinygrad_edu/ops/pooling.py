@@ -70,12 +70,16 @@ class MaxPool2dTiles(Function):
         tiles, out = ctx.saved_tensors
         xp = get_array_module(grad_output)
         kernel = (tiles.shape[3], tiles.shape[5])
-        grad_tiles = xp.zeros(tiles.shape, dtype=grad_output.dtype)
-        claimed = xp.zeros(out.shape, dtype=bool)  # window already gave its gradient to an earlier maximum
+        grad_tiles = xp.empty(tiles.shape, dtype=grad_output.dtype)
+        claimed = None  # windows whose gradient already went to an earlier maximum
         for i in range(kernel[0]):
             for j in range(kernel[1]):
-                wins = (tiles[:, :, :, i, :, j] == out) & ~claimed
-                claimed |= wins
+                wins = tiles[:, :, :, i, :, j] == out
+                if claimed is None:
+                    claimed = wins
+                else:
+                    wins = xp.greater(wins, claimed)  # a maximum, and the window's first one: wins & ~claimed
+                    claimed = claimed | wins
                 xp.multiply(grad_output, wins, out=grad_tiles[:, :, :, i, :, j])
         batch, channels, height, width = ctx.input_shape
         tiled_height, tiled_width = tiles.shape[2] * kernel[0], tiles.shape[4] * kernel[1]
