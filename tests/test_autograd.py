@@ -1,0 +1,282 @@
+"""The backward engine: accumulation, graph shapes, retain_graph, freeing, memory, deep graphs, and
+the Function pattern as a user writes it."""
+
+import gc
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Function
+from tinygrad_edu.backend import get_array_module
+from tinygrad_edu.testing import gradcheck
+
+
+def host(tensor):
+    return tensor.detach().cpu().numpy()
+
+
+def test_a_tensor_used_twice_gets_both_gradients(device):
+    x = tg.tensor([1.0, 2.0, 3.0], device=device, requires_grad=True)
+    (x * x + x).sum().backward()
+    np.testing.assert_allclose(host(x.grad), 2 * np.array([1.0, 2.0, 3.0]) + 1)
+
+
+def test_diamond_graph(device):
+    x = tg.tensor([0.5, -1.0], device=device, requires_grad=True)
+    left, right = x.exp(), x.sin()
+    (left * right).sum().backward()
+    values = np.array([0.5, -1.0])
+    np.testing.assert_allclose(host(x.grad), np.exp(values) * (np.sin(values) + np.cos(values)), rtol=1e-6)
+
+
+def test_gradients_accumulate_across_backward_calls_until_reset(device):
+    x = tg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    (x * 3).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(host(x.grad), [6.0, 6.0])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(host(x.grad), [3.0, 3.0])
+
+
+def test_gradients_are_summed_back_over_broadcast_dims(device):
+    bias = tg.zeros(3, device=device, requires_grad=True)
+    column = tg.zeros(4, 1, device=device, requires_grad=True)
+    (tg.ones(2, 4, 3, device=device) + bias + column).sum().backward()
+    np.testing.assert_array_equal(host(bias.grad), [8.0, 8.0, 8.0])
+    np.testing.assert_array_equal(host(column.grad), [[6.0]] * 4)
+
+
+def test_backward_with_an_explicit_gradient(device):
+    x = tg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    (x * x).backward(tg.tensor([1.0, 10.0], device=device))
+    np.testing.assert_array_equal(host(x.grad), [2.0, 40.0])
+
+
+def test_backward_on_a_leaf(device):
+    x = tg.tensor(3.0, device=device, requires_grad=True)
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_non_scalar_backward_without_gradient_says_what_to_do():
+    with pytest.raises(RuntimeError, match=r"only for scalar outputs.*shape \(2,\).*gradient="):
+        (tg.ones(2, requires_grad=True) * 2).backward()
+
+
+def test_backward_gradient_of_the_wrong_shape():
+    with pytest.raises(RuntimeError, match=r"gradient has shape \(3,\) but the tensor has shape \(2,\)"):
+        (tg.ones(2, requires_grad=True) * 2).backward(tg.ones(3))
+
+
+def test_backward_on_a_tensor_that_does_not_require_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.ones(2).sum().backward()
+
+
+def test_second_backward_through_a_freed_graph_says_retain_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward(device):
+    x = tg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(host(x.grad), [4.0, 8.0])
+
+
+def test_non_leaf_grad_is_none_unless_retained(device):
+    x = tg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    hidden, kept = x * 2, x * 3
+    kept.retain_grad()
+    (hidden * kept).sum().backward()
+    assert hidden.grad is None and not hidden.retains_grad
+    assert kept.retains_grad
+    np.testing.assert_array_equal(host(kept.grad), [2.0, 4.0])
+
+
+def test_graph_is_freed_after_backward():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    intermediate = x * 3
+    intermediate_ref = weakref.ref(intermediate)
+    node = weakref.ref(intermediate.grad_fn)
+    loss = (intermediate * intermediate).sum()
+    del intermediate
+    gc.disable()  # prove that no reference cycle needs the collector
+    try:
+        assert intermediate_ref() is not None  # the graph holds it until backward
+        loss.backward()
+        assert intermediate_ref() is None
+        assert node() is None
+    finally:
+        gc.enable()
+
+
+def test_memory_stays_flat_over_many_training_steps():
+    weights = tg.randn(20, 10, requires_grad=True)
+    inputs = tg.randn(8, 20)
+
+    def step():
+        loss = ((inputs @ weights).relu() ** 2).mean()
+        loss.backward()
+        with tg.no_grad():
+            weights.sub_(weights.grad * 0.01)
+        weights.grad = None
+
+    tracemalloc.start()
+    try:
+        for _ in range(2000):  # fills Python's and numpy's free lists and caches, which are bounded
+            step()
+        after_warmup = tracemalloc.get_traced_memory()[0]
+        for _ in range(2000):
+            step()
+        growth = tracemalloc.get_traced_memory()[0] - after_warmup
+    finally:
+        tracemalloc.stop()
+    assert growth < 20_000, f"memory grew by {growth} bytes over 2000 steps"
+
+
+def test_a_chain_of_100000_ops_backprops_without_recursion_error():
+    x = tg.tensor(1.0, requires_grad=True)
+    out = x
+    for _ in range(100_000):
+        out = out * 1.0
+    out.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_backward_time_is_linear_in_graph_size():
+    import time
+
+    def backward_seconds(length):
+        x = tg.tensor(1.0, requires_grad=True)
+        out = x
+        for _ in range(length):
+            out = out + 1.0
+        start = time.perf_counter()
+        out.backward()
+        return time.perf_counter() - start
+
+    backward_seconds(1_000)  # warm up
+    small, large = min(backward_seconds(3_000) for _ in range(3)), min(backward_seconds(30_000) for _ in range(3))
+    assert large < 25 * small, f"10x the graph took {large / small:.1f}x the time"
+
+
+# ----- the Function pattern, as a learner writes a new op --------------------------------------
+
+
+class Cube(Function):
+    """out = x**3;  dx = g * 3 x**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * 3 * x * x
+
+
+class ScaledSoftplus(Function):
+    """out = log(1 + e**(scale * x)) / scale, with a non-tensor argument;  dx = g * sigmoid(scale * x)."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        xp = get_array_module(x)
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return xp.logaddexp(0, scale * x) / scale
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        xp = get_array_module(x)
+        return grad_output / (1 + xp.exp(-ctx.scale * x)), None
+
+
+def test_a_user_written_function_trains_like_a_built_in_op(device):
+    x = tg.tensor([1.0, -2.0, 0.5], device=device, requires_grad=True)
+    y = Cube.apply(x)
+    assert y.grad_fn is not None and not y.is_leaf
+    assert "Cube" in repr(y.grad_fn)
+    y.sum().backward()
+    np.testing.assert_allclose(host(x.grad), 3 * np.array([1.0, -2.0, 0.5]) ** 2)
+    assert gradcheck(Cube.apply, tg.tensor([0.3, -1.2], dtype=tg.float64, device=device, requires_grad=True))
+
+
+def test_a_user_written_function_with_a_non_tensor_argument():
+    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
+    assert gradcheck(lambda x: ScaledSoftplus.apply(x, 2.0), x)
+    assert ScaledSoftplus.apply(x, 2.0).grad_fn.needs_input_grad == (True, False)
+
+
+def test_a_function_sees_which_inputs_need_grad():
+    seen = []
+
+    class Record(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            seen.append(ctx.needs_input_grad)
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output
+
+    Record.apply(tg.ones(2, requires_grad=True), tg.ones(2))
+    assert seen == [(True, False)]
+    assert Record.apply(tg.ones(2), tg.ones(2)).grad_fn is None
+
+
+def test_a_backward_returning_the_wrong_number_of_gradients_is_named():
+    class TwoGradients(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output, grad_output
+
+    with pytest.raises(RuntimeError, match="TwoGradients.backward returned 2 gradients, but forward took 1"):
+        TwoGradients.apply(tg.ones(2, requires_grad=True)).sum().backward()
+
+
+def test_a_backward_returning_the_wrong_shape_is_named():
+    class Broadcasting(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x + get_array_module(x).zeros((3, 2), dtype=x.dtype)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            return grad_output
+
+    with pytest.raises(RuntimeError, match=r"Broadcasting.backward returned a gradient of shape \(3, 2\).*unbroadcast"):
+        Broadcasting.apply(tg.ones(2, requires_grad=True)).sum().backward()
+
+
+def test_a_forward_must_return_an_array():
+    class ReturnsList(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return [1.0]
+
+    with pytest.raises(TypeError, match="ReturnsList.forward returned list"):
+        ReturnsList.apply(tg.ones(1))
+
+
+def test_backward_gradient_dtype_follows_the_tensor():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * 2).backward(tg.tensor([1.0, 1.0], dtype=tg.float64))
+    assert x.grad.dtype == tg.float32
