@@ -105,16 +105,15 @@ class NLLLoss(Function):
 
 class BinaryCrossEntropy(Function):
     """loss = -(y * log(p) + (1 - y) * log(1 - p)) elementwise, each log clamped to >= -100 (as PyTorch);
-    dp = g * (p - y) / max(p * (1 - p), 1e-12),  dy = g * (log(1 - p) - log(p)).
+    dp = g * (p - y) / max(p * (1 - p), 1e-12),  dy = g * (log(1 - p) - log(p))  (unclamped, as PyTorch).
     """
 
     @staticmethod
     def forward(ctx, probs, target):
-        xp = get_array_module(probs)
-        log_p = xp.maximum(xp.log(probs), -100)
-        log_not_p = xp.maximum(xp.log1p(-probs), -100)
+        log_p, log_not_p = _log_or_minus_infinity(probs), _log_or_minus_infinity(1 - probs)
         ctx.save_for_backward(probs, target, log_p, log_not_p)
-        return -(target * log_p + (1 - target) * log_not_p)
+        xp = get_array_module(probs)
+        return -(target * xp.maximum(log_p, -100) + (1 - target) * xp.maximum(log_not_p, -100))
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -126,6 +125,13 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[1]:
             grad_target = grad_output * (log_not_p - log_p)
         return grad_probs, grad_target
+
+
+def _log_or_minus_infinity(x):
+    """log(x) for x in [0, 1], with log(0) = -inf computed without a divide-by-zero warning."""
+    xp = get_array_module(x)
+    positive = x > 0
+    return xp.where(positive, xp.log(xp.where(positive, x, 1)), -xp.inf)
 
 
 def _softplus(x):
