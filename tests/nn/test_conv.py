@@ -140,7 +140,7 @@ def test_conv2d_layer_shapes_parameters_and_repr():
     assert layer(tg.zeros(2, 3, 32, 32)).shape == (2, 16, 16, 16)
     assert repr(layer) == "Conv2d(3, 16, kernel_size=(5, 5), stride=(2, 2), padding=(2, 2))"
     assert repr(nn.Conv2d(1, 2, (1, 3), padding="same", bias=False)) == (
-        "Conv2d(1, 2, kernel_size=(1, 3), stride=(1, 1), padding='same', bias=False)"
+        "Conv2d(1, 2, kernel_size=(1, 3), stride=(1, 1), padding=same, bias=False)"
     )
 
 

@@ -49,7 +49,9 @@ def _check_tensor(value, op, name="input"):
 
 def _check_float(tensor, op, name="input"):
     if not tensor.is_floating_point():
-        raise TypeError(f"{op}: {name} must be a floating point tensor, got {tensor.dtype}; convert it with .float()")
+        raise TypeError(
+            f"{op}: {name} must be a floating point tensor, got {tensor.dtype.name}; convert it with .float()"
+        )
 
 
 def _check_same_dtype(input, other, op, name):
