@@ -74,10 +74,11 @@ class Module:
             )
         return registry
 
-    def _forget(self, name):
-        """Remove `name` from wherever it is recorded (it is being assigned something new)."""
+    def _forget(self, name, keep=None):
+        """Remove `name` from wherever it is recorded but `keep` (where it is about to be replaced in place)."""
         for registry in ("_parameters", "_buffers", "_modules"):
-            self.__dict__.get(registry, {}).pop(name, None)
+            if registry != keep:
+                self.__dict__.get(registry, {}).pop(name, None)
         self.__dict__.pop(name, None)
         self.__dict__.get("_non_persistent_buffers", set()).discard(name)
 
@@ -87,11 +88,11 @@ class Module:
         buffers = self.__dict__.get("_buffers")
         if isinstance(value, Parameter):
             self._registry("_parameters")
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             parameters[name] = value
         elif isinstance(value, Module):
             self._registry("_modules")
-            self._forget(name)
+            self._forget(name, keep="_modules")
             modules[name] = value
         elif parameters is not None and name in parameters:
             if value is not None:
