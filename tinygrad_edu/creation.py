@@ -58,6 +58,13 @@ def _dtype(dtype, default=None):
     return (dtypes.as_dtype(dtype) or default or dtypes.get_default_dtype()).numpy
 
 
+def _floating_dtype(dtype, op):
+    numpy_dtype = _dtype(dtype)
+    if numpy_dtype.kind != "f":
+        raise TypeError(f"{op}: dtype must be floating point, got {dtypes.as_dtype(dtype)}; use randint for integers")
+    return numpy_dtype
+
+
 def _xp(device):
     return backend_for(CPU if device is None else device).xp
 
@@ -91,6 +98,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: the step {step} points away from end {end} (start {start}); flip its sign")
     if dtype is None:
         all_ints = all(isinstance(value, (int, np.integer)) for value in (start, end, step))
         dtype = dtypes.int64 if all_ints else dtypes.get_default_dtype()
@@ -113,14 +122,14 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
-    numpy_dtype = _dtype(dtype)
+    numpy_dtype = _floating_dtype(dtype, "rand")
     samples = random.generator(_device(device)).random(_size(size, "rand"), dtype=_sampling_dtype(numpy_dtype))
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples (mean 0, variance 1)."""
-    numpy_dtype = _dtype(dtype)
+    numpy_dtype = _floating_dtype(dtype, "randn")
     rng = random.generator(_device(device))
     samples = rng.standard_normal(_size(size, "randn"), dtype=_sampling_dtype(numpy_dtype))
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)

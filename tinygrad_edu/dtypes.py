@@ -74,8 +74,8 @@ def as_dtype(dtype):
     """Turn a DType, numpy dtype, Python type or name into our DType (None stays None)."""
     if dtype is None or isinstance(dtype, DType):
         return dtype
-    if dtype is builtins_float:
-        return _default_float
+    if dtype is builtins_float:  # Python's float is a double, as in PyTorch
+        return float64
     if dtype is builtins_int:
         return int64
     if dtype is builtins_bool:
