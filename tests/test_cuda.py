@@ -212,16 +212,19 @@ def test_module_to_moves_parameters_and_buffers_in_place(gpu):
     assert all(tensor.device == "cpu" for tensor in model.state_dict().values())
 
 
+# The conv bias just before BatchNorm has a true gradient of 0, so its computed gradient is rounding
+# noise (~1e-17) that differs between devices; Adam divides it by sqrt(v) + eps (1e-8), which lifts
+# the noise to ~1e-9 in the weights. Hence the looser absolute tolerance for the Adam family.
 @pytest.mark.parametrize(
-    "make_optimizer",
+    "make_optimizer, atol",
     [
-        lambda params: tg.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3),
-        lambda params: tg.optim.Adam(params, lr=0.01, amsgrad=True),
-        lambda params: tg.optim.AdamW(params, lr=0.01),
+        (lambda params: tg.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3), 1e-12),
+        (lambda params: tg.optim.Adam(params, lr=0.01, amsgrad=True), 1e-8),
+        (lambda params: tg.optim.AdamW(params, lr=0.01), 1e-8),
     ],
     ids=["sgd-momentum", "adam-amsgrad", "adamw"],
 )
-def test_training_steps_on_the_gpu_match_the_cpu(gpu, make_optimizer):
+def test_training_steps_on_the_gpu_match_the_cpu(gpu, make_optimizer, atol):
     tg.manual_seed(0)
     cpu_model = small_cnn().double()
     gpu_model = small_cnn().double()
@@ -241,7 +244,7 @@ def test_training_steps_on_the_gpu_match_the_cpu(gpu, make_optimizer):
     for name, expected in cpu_model.state_dict().items():
         actual = gpu_model.state_dict()[name]
         assert actual.device == tg.device(gpu)
-        np.testing.assert_allclose(host(actual), host(expected), rtol=1e-10, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(host(actual), host(expected), rtol=1e-10, atol=atol, err_msg=name)
 
 
 def test_dataloader_moves_batches_to_the_gpu(gpu):
