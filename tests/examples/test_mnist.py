@@ -1,0 +1,106 @@
+"""examples/mnist.py: real training on a Fashion-MNIST subset, its flags, and its error paths."""
+
+import re
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu.datasets import MNIST, write_idx
+
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+LAST_LINE = re.compile(r"test accuracy: (\d+\.\d\d)%")
+
+
+def write_tiny_mnist(directory, train_size=16, test_size=8):
+    """Random images with labels 0..9 under MNIST's file names (gzipped, as published)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for prefix, size in [("train", train_size), ("t10k", test_size)]:
+        write_idx(directory / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (size, 28, 28), dtype=np.uint8))
+        write_idx(directory / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, size, dtype=np.uint8))
+    return directory
+
+
+def last_accuracy(stdout):
+    match = LAST_LINE.fullmatch(stdout.strip().splitlines()[-1])
+    assert match, f"the last line is not 'test accuracy: NN.NN%': {stdout!r}"
+    return float(match.group(1))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEBIAN_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_short_cnn_training_on_real_fashion_mnist_learns(load_example, capsys, tmp_path):
+    mnist = load_example("mnist")
+    checkpoint, curves = tmp_path / "cnn.safetensors", tmp_path / "curves.png"
+    arguments = ["--dataset", "fashion-mnist", "--data-dir", str(DEBIAN_FASHION_MNIST), "--limit", "2000"]
+    arguments += ["--epochs", "1", "--batch-size", "32", "--save", str(checkpoint), "--plot", str(curves)]
+    mnist.main(arguments)
+    stdout = capsys.readouterr().out
+    # Chance is 10%; a working CNN, loss and optimizer reach about 75% on all 10,000 test images from 2,000 samples.
+    assert last_accuracy(stdout) >= 68.0
+    assert "2000 training and 10000 test images" in stdout
+    model = mnist.make_model("cnn")
+    model.load_state_dict(tg.load(checkpoint))
+    assert curves.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_each_model_trains_with_sgd_on_each_device(load_example, capsys, tmp_path, model, device):
+    write_tiny_mnist(tmp_path)
+    arguments = ["--model", model, "--optimizer", "sgd", "--epochs", "2", "--batch-size", "4", "--device", device]
+    load_example("mnist").main(arguments + ["--data-dir", str(tmp_path)])
+    stdout = capsys.readouterr().out
+    assert f"{model} on mnist: 16 training and 8 test images" in stdout and "sgd lr 0.05" in stdout
+    assert len(re.findall(r"^epoch \d/2: train loss \d+\.\d{4}, test accuracy", stdout, re.MULTILINE)) == 2
+    assert 0 <= last_accuracy(stdout) <= 100
+
+
+def test_same_seed_same_result(load_example, capsys, tmp_path):
+    write_tiny_mnist(tmp_path, train_size=40)
+    arguments = ["--model", "mlp", "--epochs", "1", "--batch-size", "8", "--data-dir", str(tmp_path), "--seed", "5"]
+    mnist = load_example("mnist")
+    mnist.main(arguments)
+    first = capsys.readouterr().out
+    mnist.main(arguments)
+    assert capsys.readouterr().out.split("(")[0] == first.split("(")[0]  # all but the timing
+
+
+def test_offline_download_fails_fast_and_says_where_to_put_the_files(load_example, tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "cache"))
+    with socket.socket() as probe:  # a free port: nothing listens there, so connecting fails at once
+        probe.bind(("127.0.0.1", 0))
+        monkeypatch.setattr(MNIST, "mirrors", [f"http://127.0.0.1:{probe.getsockname()[1]}/"])
+    start = time.monotonic()
+    with pytest.raises(SystemExit) as exit_info:
+        load_example("mnist").main([])
+    assert time.monotonic() - start < 10
+    message = str(exit_info.value.code)
+    assert message.startswith("error: MNIST: could not download train-images-idx3-ubyte.gz")
+    assert str(tmp_path / "cache" / "MNIST" / "raw") in message and "--data-dir" in message
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--data-dir", "{tmp}/missing"], "is not a directory"),
+        (["--data-dir", "{tmp}"], "train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] were not found"),
+        (["--data-dir", "{tmp}/corrupt"], "truncated"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--epochs", "0"], "argument --epochs: must be positive, got 0"),
+        (["--model", "resnet"], "invalid choice: 'resnet'"),
+        (["--device", "tpu"], "--device tpu: unknown device type 'tpu'"),
+        (["--save", "{tmp}/no/such/dir/model.safetensors"], "the directory {tmp}/no/such/dir does not exist"),
+    ],
+)
+def test_bad_input_gives_a_short_error_and_no_traceback(run_example, tmp_path, arguments, expected):
+    corrupt = write_tiny_mnist(tmp_path / "corrupt")
+    images = corrupt / "train-images-idx3-ubyte.gz"
+    images.write_bytes(images.read_bytes()[:-20])
+    result = run_example("mnist", *[argument.format(tmp=tmp_path) for argument in arguments])
+    assert result.returncode != 0
+    assert expected.format(tmp=tmp_path) in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
