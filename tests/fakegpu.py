@@ -21,6 +21,7 @@ import numpy as np
 from tinygrad_edu import backend
 from tinygrad_edu.backend import Device
 
+DEVICE_COUNT = 2  # fakegpu:0 and fakegpu:1, enough to test moves and mixing between GPUs
 DEFAULT_DEVICE_INDEX = 0  # where arrays made from scratch (xp.zeros, xp.asarray(list)) live: CuPy's current device
 
 
@@ -237,7 +238,7 @@ class FakeGpuBackend:
 
     def to_device(self, array, device):
         """Host arrays are copied in; arrays on another fake device are copied across."""
-        index = device.index or 0
+        index = _existing_index(device)
         if isinstance(array, FakeArray):
             return array if array.device_index == index else FakeArray(array._array.copy(), index)
         return FakeArray(np.array(backend.backend_of(array).to_numpy(array), copy=True), index)
@@ -254,10 +255,17 @@ class FakeGpuBackend:
         return FakeArray(view, array.device_index)
 
     def new_generator(self, seed, device):
-        return FakeGenerator(seed, device.index or 0)
+        return FakeGenerator(seed, _existing_index(device))
 
     def synchronize(self, device):
         """Nothing is queued: fake kernels run at once."""
+
+
+def _existing_index(device):
+    index = device.index or 0
+    if index >= DEVICE_COUNT:
+        raise RuntimeError(f"device {device} does not exist: there are {DEVICE_COUNT} fake GPUs")
+    return index
 
 
 BACKEND = FakeGpuBackend()

@@ -8,7 +8,7 @@ GPU within float64 rtol 1e-10 / float32 rtol 1e-5 (different summation orders in
 
 import zlib
 
-import fakegpu  # noqa: F401  (registers the "fakegpu" device)
+import fakegpu  # registers the "fakegpu" device
 import numpy as np
 import pytest
 
@@ -168,6 +168,18 @@ def test_tensors_move_to_the_gpu_and_back(gpu):
     with pytest.raises(TypeError, match="cpu"):
         on_gpu.numpy()
     assert on_gpu.tolist() == [[1.0, 2.0]] and on_gpu.sum().item() == 3.0
+
+
+def test_a_gpu_that_does_not_exist_is_refused(gpu):
+    count = fakegpu.DEVICE_COUNT if gpu == "fakegpu" else tg.cuda.device_count()
+    missing = f"{gpu}:{count}"
+    for request in (
+        lambda: tg.zeros(2, device=missing),
+        lambda: tg.ones(2).to(missing),
+        lambda: tg.rand(2, device=missing),
+    ):
+        with pytest.raises(RuntimeError, match=f"{missing} does not exist"):
+            request()
 
 
 def test_mixing_cpu_and_gpu_tensors_raises_naming_both(gpu):

@@ -39,6 +39,14 @@ def _check_gpu_present():
 _check_gpu_present()
 
 
+def _existing_index(device):
+    """The GPU index of `device`, or a RuntimeError when this machine has no such GPU."""
+    index, count = device.index or 0, cupy.cuda.runtime.getDeviceCount()
+    if index >= count:
+        raise RuntimeError(f"device {device} does not exist: CuPy sees {count} GPU(s), cuda:0 to cuda:{count - 1}")
+    return index
+
+
 class CupyGenerator:
     """A seeded CuPy random generator on one GPU, with the numpy-Generator methods the library uses."""
 
@@ -76,10 +84,10 @@ class CupyBackend:
 
     def to_device(self, array, device):
         """A copy on GPU `device` (host arrays are uploaded; arrays on another GPU are copied across)."""
-        index = device.index or 0
+        if isinstance(array, cupy.ndarray) and array.device.id == (device.index or 0):
+            return array
+        index = _existing_index(device)
         if isinstance(array, cupy.ndarray):
-            if array.device.id == index:
-                return array
             with cupy.cuda.Device(index):
                 return array.copy()
         host = backend_of(array).to_numpy(array)
@@ -103,7 +111,7 @@ class CupyBackend:
     def new_generator(self, seed, device):
         if seed is not None:  # random.py passes [seed, device index]: fold it into one int, as numpy would
             seed = int(np.random.SeedSequence(seed).generate_state(1, np.uint32)[0])
-        return CupyGenerator(seed, device.index or 0)
+        return CupyGenerator(seed, _existing_index(device))
 
     def synchronize(self, device):
         """Wait until every kernel queued on the GPU has finished (for timing)."""
