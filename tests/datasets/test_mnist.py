@@ -155,3 +155,23 @@ def test_fashion_mnist_finds_the_debian_package(tmp_path):
     assert np.bincount(test.targets.numpy(), minlength=10).tolist() == [1000] * 10
     assert test.classes[9] == "Ankle boot"
     assert abs(float(test.data.numpy().mean()) / 255 - 0.2868) < 0.001  # Fashion-MNIST's known pixel mean
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        lambda name: name.replace("-idx", ".idx"),  # train-images.idx3-ubyte, as some copies name them
+        lambda name: name.replace("t10k-", "test-"),
+        lambda name: "emnist-mnist-" + name,
+    ],
+)
+def test_other_spellings_of_the_file_names_are_found(tmp_path, mnist_arrays, rename):
+    write_files(tmp_path, {rename(name): array for name, array in mnist_arrays.items()})
+    assert len(MNIST(tmp_path)) == 12 and len(MNIST(tmp_path, train=False)) == 5
+
+
+def test_ambiguous_names_are_not_guessed(tmp_path, mnist_arrays):
+    for prefix in ("a-", "b-"):
+        write_files(tmp_path, {prefix + name: array for name, array in mnist_arrays.items()})
+    with pytest.raises(FileNotFoundError):
+        MNIST(tmp_path)

@@ -162,10 +162,25 @@ class FashionMNIST(MNIST):
 
 
 def _find_variant(directory, base_name):
-    """`directory/base_name` as distributed (.gz), unpacked, or with the dot some copies use
-    (`train-images.idx3-ubyte`); None when none exists."""
-    dotted = base_name.replace("-idx", ".idx")
-    for name in (base_name + ".gz", base_name, dotted, dotted + ".gz"):
-        if (directory / name).is_file():
-            return directory / name
+    """The file in `directory` holding `base_name`'s data, or None.
+
+    Tried in turn: the published name (.gz) and unpacked; the dot some copies use
+    (`train-images.idx3-ubyte`); `test-` for `t10k-`; and then a single file whose name ends in one
+    of these (`emnist-mnist-train-images-idx3-ubyte.gz`).
+    """
+    bases = [base_name, base_name.replace("t10k-", "test-")] if base_name.startswith("t10k-") else [base_name]
+    spellings = [
+        spelling + suffix
+        for base in bases
+        for spelling in (base, base.replace("-idx", ".idx"))
+        for suffix in (".gz", "")
+    ]
+    for spelling in spellings:
+        if (directory / spelling).is_file():
+            return directory / spelling
+    if directory.is_dir():
+        for spelling in spellings:
+            matches = [path for path in directory.glob("*" + spelling) if path.is_file()]
+            if len(matches) == 1:
+                return matches[0]
     return None
