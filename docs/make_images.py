@@ -1,35 +1,57 @@
-"""Regenerate the pictures in docs/images/ from the code that the tutorials describe.
+"""Regenerate the pictures in docs/images/ from the code that the docs show.
 
     python docs/make_images.py                  # all of them
-    python docs/make_images.py --only graph,xor # some of them
+    python docs/make_images.py --only graphs,xor
 
-graph: tutorial 1's computation graph, by tinygrad_edu.viz.draw (needs Graphviz's `dot`).
-xor:   the decision boundary of examples/xor.py --plot (needs matplotlib).
-mnist: the training curves of examples/mnist.py --plot, the CNN on Fashion-MNIST (needs
-       matplotlib and the data: Debian's dataset-fashion-mnist package, or a download).
+graphs: the computation graphs of tutorials 1 and 2, drawn by the tutorials' own code blocks
+        (tinygrad_edu.viz.draw; needs Graphviz's `dot`).
+xor:    the decision boundary of `examples/xor.py --plot` (needs matplotlib).
+mnist:  the training curves of `examples/mnist.py --plot`, the CNN on Fashion-MNIST for two
+        epochs (needs matplotlib and the data: Debian's dataset-fashion-mnist, or a download);
+        several minutes on a laptop CPU.
 """
 
 import argparse
+import contextlib
+import io
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "docs" / "images"
+TUTORIALS = ROOT / "docs" / "tutorials"
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+
+# tutorial page -> the picture files its code writes
+GRAPHS = {
+    "01-tensors-and-autograd.md": ["autograd-graph.svg"],
+    "02-perceptron-to-mlp.md": ["mlp-graph.svg"],
+}
 
 
-def make_graph():
-    """The graph of loss = (w * x + b) ** 2 after backward, as drawn in tutorial 1."""
+def make_graphs():
+    """Run each page's ```python blocks in a scratch directory and keep the pictures they draw."""
+    if shutil.which("dot") is None:
+        sys.exit("graphs: the Graphviz `dot` program is needed (apt-get install graphviz)")
     sys.path.insert(0, str(ROOT))
-    import tinygrad_edu as tg
-    from tinygrad_edu import viz
-
-    x = tg.tensor(2.0, requires_grad=True)
-    w = tg.tensor(3.0, requires_grad=True)
-    b = tg.tensor(1.0, requires_grad=True)
-    loss = (w * x + b) ** 2
-    loss.backward(retain_graph=True)
-    viz.draw(loss, IMAGES / "autograd-graph.svg", names={"x": x, "w": w, "b": b})
+    for page, pictures in GRAPHS.items():
+        namespace = {"__name__": "__docs__"}
+        with tempfile.TemporaryDirectory() as scratch:
+            previous = os.getcwd()
+            os.chdir(scratch)
+            try:
+                for code in PYTHON_BLOCK.findall((TUTORIALS / page).read_text(encoding="utf-8")):
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        exec(code, namespace)
+                for picture in pictures:
+                    shutil.copyfile(picture, IMAGES / picture)
+            finally:
+                os.chdir(previous)
 
 
 def make_xor():
@@ -50,7 +72,7 @@ def run_example(script, *arguments):
     subprocess.run(command, check=True, cwd=ROOT)
 
 
-PICTURES = {"graph": make_graph, "xor": make_xor, "mnist": make_mnist}
+PICTURES = {"graphs": make_graphs, "xor": make_xor, "mnist": make_mnist}
 
 
 def main():
