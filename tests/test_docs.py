@@ -46,7 +46,7 @@ class CodeBlock:
 
 
 def fenced_blocks(text):
-    """(info classes, first code line, code, closed at line) for each fenced block of Markdown text."""
+    """(info classes, first code line, code, closing line index, indent) for each fenced block of Markdown."""
     lines = text.splitlines()
     blocks = []
     index = 0
