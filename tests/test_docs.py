@@ -100,6 +100,7 @@ def run_page(page, tmp_path, monkeypatch, with_gpu):
     """Run a page's blocks in order in one namespace; fail at the first error or differing output."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    tinygrad_edu.set_default_dtype(tinygrad_edu.float32)  # as a reader's fresh session has it
     tinygrad_edu.manual_seed(int.from_bytes(os.urandom(4), "little"))
     namespace = {"__name__": "__docs__"}
     checker = doctest.OutputChecker()
