@@ -213,3 +213,30 @@ def test_tensor_from_ragged_data_is_a_type_error():
 def test_tensor_from_unsupported_dtypes():
     with pytest.raises(TypeError, match="complex128 are not supported"):
         tg.tensor(np.array([1j]))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: tg.tensor("abc"), TypeError, r"tensor: can't make a tensor from str data: its elements are not"),
+        (lambda: tg.tensor(None), TypeError, "tensor: can't make a tensor from NoneType"),
+        (lambda: tg.ones(2, 3) + tg.ones(3, 2), ValueError, r"Add: .*\(2,3\) \(3,2\)"),
+        (lambda: tg.ones(2) + "a", TypeError, "add: unsupported operand type str"),
+        (lambda: tg.ones(2, 3).clamp("a"), TypeError, "clamp: min and max must be numbers"),
+        (lambda: tg.ones(2, 3).unsqueeze(1.0), TypeError, "unsqueeze: dim must be an int"),
+        (lambda: tg.ones(2, 3).sum(dim="a"), TypeError, "sum: dim must be an int"),
+        (lambda: tg.ones(2, 3)[0, 0, 0], IndexError, "GetItem: too many indices"),
+        (lambda: tg.ones(2, 3)[tg.tensor([True, False, True])], IndexError, "GetItem: boolean index did not match"),
+        (lambda: tg.cat(tg.ones(2, 3)), TypeError, "cat: expected a list or tuple of Tensors, got a single Tensor"),
+        (lambda: tg.cat([tg.tensor(1.0), tg.tensor(2.0)]), ValueError, "cat: zero-dimensional tensors"),
+        (lambda: tg.where(tg.ones(2), tg.ones(2), tg.ones(2)), TypeError, "where: condition must be a bool tensor"),
+        (lambda: tg.full((2,), "a"), TypeError, "full: fill_value must be a number"),
+        (lambda: tg.eye(-1), ValueError, "eye: n and m must be non-negative"),
+        (lambda: tg.arange(0, float("inf")), ValueError, "arange: start, end and step must be finite"),
+        (lambda: tg.ones(2).to("tpu"), RuntimeError, "unknown device type 'tpu'"),
+        (lambda: tg.tensor([1, 2]) ** -1, ValueError, "Pow: Integers to negative integer powers"),
+    ],
+)
+def test_bad_inputs_raise_errors_that_name_the_op(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

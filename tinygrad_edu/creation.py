@@ -75,6 +75,8 @@ def _device(device):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of shape `size` filled with fill_value (its dtype follows fill_value, as in PyTorch)."""
+    if not isinstance(fill_value, (int, float, bool, np.number, np.bool_)):
+        raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.from_numpy_dtype(dtypes.infer_numpy_dtype(fill_value))
     shape = _size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
@@ -98,6 +100,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         start, end = 0, start
     if step == 0:
         raise ValueError("arange: step must be nonzero")
+    if not all(math.isfinite(value) for value in (start, end, step)):
+        raise ValueError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
     if (end - start) * step < 0:
         raise ValueError(f"arange: the step {step} points away from end {end} (start {start}); flip its sign")
     if dtype is None:
@@ -117,6 +121,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
+    if n < 0 or (m is not None and m < 0):
+        raise ValueError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad, device)
 
 

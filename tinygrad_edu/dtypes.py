@@ -108,7 +108,7 @@ def infer_numpy_dtype(data):
         return np.dtype(np.int64)
     if kind == "b":
         return np.dtype(np.bool_)
-    raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data of numpy kind {kind!r}")
+    raise TypeError(f"its elements are not numbers (numpy kind {kind!r})")
 
 
 def promote(a, b):

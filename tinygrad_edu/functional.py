@@ -81,6 +81,8 @@ def cat(tensors, dim=0):
     """Join tensors along an existing dim; each gets its slice of the gradient back."""
     tensors = _tensor_list(tensors, "cat")
     first = tensors[0]
+    if any(tensor.ndim == 0 for tensor in tensors):
+        raise ValueError("cat: zero-dimensional tensors can't be concatenated; use stack, or unsqueeze them first")
     axis = first._axis(dim, "cat")
     for tensor in tensors[1:]:
         if tensor.ndim != first.ndim or any(
@@ -110,6 +112,8 @@ def stack(tensors, dim=0):
 
 
 def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a list or tuple of Tensors, got a single Tensor; write {op}([a, b])")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty list of Tensors")

@@ -473,6 +473,9 @@ class Tensor:
         """Limit values to [min, max] (either may be None); the gradient passes where min <= x <= max."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
+        for bound in (min, max):
+            if not (bound is None or isinstance(bound, (Tensor, int, float, np.number))):
+                raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got {type(bound).__name__}")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             bounds = [self._operand(bound, "clamp") for bound in (min, max) if bound is not None]
             common = functional._same_dtype([self, *bounds])
@@ -729,7 +732,9 @@ class Tensor:
     def unsqueeze(self, dim):
         """Insert a dim of size 1 at position dim (-1 appends)."""
         ndim = self._data.ndim + 1
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or not -ndim <= dim < ndim:
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"unsqueeze: dim must be an int, got {type(dim).__name__}")
+        if not -ndim <= dim < ndim:
             raise IndexError(f"unsqueeze: dim {dim} is out of range for a tensor of shape {tuple(self.shape)}")
         axis = dim % ndim
         return self.reshape(*self.shape[:axis], 1, *self.shape[axis:])
