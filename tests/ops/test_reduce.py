@@ -150,6 +150,7 @@ TORCH_CASES = {
     "var keyword unbiased": lambda m, x: x.var(dim=1, unbiased=False, keepdim=True),
     "var correction": lambda m, x: x.var(1, correction=0),
     "var old positional bool": lambda m, x: x.var(False),
+    "var without degrees of freedom is nan": lambda m, x: x[:, :1].var(1),
     "std tuple": lambda m, x: x.std((0, 2)),
     "std keepdim": lambda m, x: x.std(1, keepdim=True),
     "max all": lambda m, x: x.max(),

@@ -65,8 +65,9 @@ class Var(Function):
         (x,) = ctx.saved_tensors
         centered = x - x.mean(axis=ctx.axes, keepdims=True)
         divisor = reduced_count(x.shape, ctx.axes) - ctx.correction
+        scale = 2 / divisor if divisor > 0 else float("nan")  # no degrees of freedom left: nan, as PyTorch
         grad = expand_reduced(grad_output, x.shape, ctx.axes, ctx.keepdim)
-        return grad * centered * (2 / divisor), None, None, None
+        return grad * centered * scale, None, None, None
 
 
 class Amax(Function):
