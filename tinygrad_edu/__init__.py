@@ -7,7 +7,7 @@
 tensor([2., 4., 6.])
 """
 
-from . import cuda, data, datasets, nn, optim
+from . import cuda, data, datasets, nn, optim, testing
 from .backend import Device as device
 from .creation import (
     arange,
