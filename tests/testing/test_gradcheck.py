@@ -211,3 +211,12 @@ def test_tie_within_eps_is_reported_as_unstable():
 
 def test_gradcheck_error_is_an_assertion_error():
     assert issubclass(GradcheckError, AssertionError)
+
+
+def test_gradcheck_needs_only_numpy():
+    import subprocess
+    import sys
+
+    script = "import sys, tinygrad_edu; tinygrad_edu.testing.gradcheck; print('hypothesis' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
