@@ -51,7 +51,6 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
-        xp = get_array_module(x)
         batch, _, height, width = x.shape
         out_channels, _, kernel_height, kernel_width = weight.shape
         kernel = (kernel_height, kernel_width)
@@ -67,20 +66,21 @@ class Conv2d(Function):
             out += bias[:, None]
         ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight_matrix)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
-        return xp.ascontiguousarray(out.reshape(out_channels, batch, *out_shape).transpose(1, 0, 2, 3))
+        # (N, C_out, out_h, out_w) as a transposed view: channel-major in memory, which is also what
+        # backward's grad_matrix wants, so neither direction copies the output.
+        return out.reshape(out_channels, batch, *out_shape).transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, grad_output):
         cols, weight_matrix = ctx.saved_tensors
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
-        xp = get_array_module(grad_output)
         out_channels = grad_output.shape[1]
         grad_matrix = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # (C_out, N*out_h*out_w)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_cols = weight_matrix.T @ grad_matrix
             grad_padded = col2im(grad_cols, padded_shape, kernel, stride, dilation, out_shape)
-            grad_x = xp.ascontiguousarray(crop_spatial(grad_padded, padding, *input_shape[2:]))
+            grad_x = crop_spatial(grad_padded, padding, *input_shape[2:])
         if ctx.needs_input_grad[1]:
             grad_weight = (grad_matrix @ cols.T).reshape(out_channels, -1, *kernel)
         if ctx.needs_input_grad[2]:

@@ -44,49 +44,47 @@ class MaxPool2d(Function):
 class MaxPool2dTiles(Function):
     """MaxPool2d's fast path for kernel == stride, no padding, no dilation: the windows tile the image.
 
-    Then x (cropped to whole tiles) reshaped to (N, C, out_h, kh, out_w, kw) holds window (y, x)
-    at [:, :, y, :, x, :], and no element belongs to two windows: the max is a running maximum
-    over the kh*kw kernel offsets, and backward writes instead of adding.
+    Then tap (i, j) of every window is the strided slice x[:, :, i::kh, j::kw] (cut to whole tiles),
+    no element belongs to two windows, and the max is a running maximum over the kh*kw taps.
+    Plain version: x.reshape(N, C, H // kh, kh, W // kw, kw).max(axis=(3, 5)).
     """
 
     @staticmethod
     def forward(ctx, x, kernel):
         xp = get_array_module(x)
-        batch, channels, height, width = x.shape
-        out_height, out_width = height // kernel[0], width // kernel[1]
-        tiles = x[:, :, : out_height * kernel[0], : out_width * kernel[1]].reshape(
-            batch, channels, out_height, kernel[0], out_width, kernel[1]
-        )
-        out = tiles[:, :, :, 0, :, 0].copy()
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                xp.maximum(out, tiles[:, :, :, i, :, j], out=out)
-        ctx.save_for_backward(tiles, out)
-        ctx.input_shape = x.shape
+        out_shape = (x.shape[2] // kernel[0], x.shape[3] // kernel[1])
+        taps = [tap for _, _, tap in _tile_taps(x, kernel, out_shape)]
+        out = taps[0].copy()
+        for tap in taps[1:]:
+            xp.maximum(out, tap, out=out)
+        ctx.save_for_backward(x, out)
+        ctx.kernel = kernel
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        tiles, out = ctx.saved_tensors
+        x, out = ctx.saved_tensors
         xp = get_array_module(grad_output)
-        kernel = (tiles.shape[3], tiles.shape[5])
-        grad_tiles = xp.empty(tiles.shape, dtype=grad_output.dtype)
+        out_shape = out.shape[2:]
+        covered = tuple(size * k for size, k in zip(out_shape, ctx.kernel)) == x.shape[2:]
+        # Rows and columns past the last whole tile get 0.
+        grad_x = xp.empty_like(x, dtype=grad_output.dtype) if covered else xp.zeros_like(x, dtype=grad_output.dtype)
         claimed = None  # windows whose gradient already went to an earlier maximum
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                wins = tiles[:, :, :, i, :, j] == out
-                if claimed is None:
-                    claimed = wins
-                else:
-                    wins = xp.greater(wins, claimed)  # a maximum, and the window's first one: wins & ~claimed
-                    claimed = claimed | wins
-                xp.multiply(grad_output, wins, out=grad_tiles[:, :, :, i, :, j])
-        batch, channels, height, width = ctx.input_shape
-        tiled_height, tiled_width = tiles.shape[2] * kernel[0], tiles.shape[4] * kernel[1]
-        grad_x = grad_tiles.reshape(batch, channels, tiled_height, tiled_width)
-        if (tiled_height, tiled_width) != (height, width):  # rows and columns past the last whole tile get 0
-            grad_x = pad_spatial(grad_x, ((0, height - tiled_height), (0, width - tiled_width)))
+        for rows, columns, tap in _tile_taps(x, ctx.kernel, out_shape):
+            wins = tap == out
+            if claimed is None:
+                claimed = wins
+            else:
+                wins = xp.greater(wins, claimed)  # a maximum, and the window's first one: wins & ~claimed
+                claimed = claimed | wins
+            xp.multiply(grad_output, wins, out=grad_x[:, :, rows, columns])
         return grad_x, None
+
+
+def _tile_taps(x, kernel, out_shape):
+    """(rows, columns, x[:, :, rows, columns]) for each tap of non-overlapping kernel-sized tiles, row-major."""
+    for _, _, rows, columns in kernel_offsets(kernel, kernel, (1, 1), out_shape):
+        yield rows, columns, x[:, :, rows, columns]
 
 
 class AvgPool2d(Function):
