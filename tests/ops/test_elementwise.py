@@ -147,6 +147,23 @@ def test_clamp_with_tensor_bounds(device, data):
 
 # ----- against PyTorch: values and gradients, kinks and ties included --------------------------
 
+
+@pytest.mark.parametrize("name", BINARY)
+@given(data=st.data())
+def test_random_broadcast_binary_ops_match_torch(name, data):
+    op, _, strategy = BINARY[name]
+    a, b = data.draw(strategy(data.draw(tgst.broadcastable_shapes(2))))
+    assert_matches_torch(lambda m, a, b: op(a, b), a.astype(np.float32), b.astype(np.float32))
+
+
+@pytest.mark.parametrize("name", UNARY)
+@given(data=st.data())
+def test_random_unary_ops_match_torch(name, data):
+    op, _, strategy = UNARY[name]
+    x = data.draw(strategy(data.draw(tgst.shapes())))
+    assert_matches_torch(lambda m, t: op(t), x.astype(np.float32))
+
+
 RNG = np.random.default_rng(7)
 
 

@@ -175,6 +175,34 @@ def test_var_without_degrees_of_freedom_is_nan_as_in_torch(device):
     assert_matches_torch(lambda m, x: x[:, :1].var(1), X, device=device)
 
 
+TORCH_REDUCTIONS = {
+    "sum": lambda x, dim, keepdim: x.sum(dim, keepdim=keepdim),
+    "mean": lambda x, dim, keepdim: x.mean(dim, keepdim=keepdim),
+    "var": lambda x, dim, keepdim: x.var(dim, keepdim=keepdim),
+    "std": lambda x, dim, keepdim: x.std(dim, keepdim=keepdim, unbiased=False),
+    "amax": lambda x, dim, keepdim: x.amax(dim, keepdim=keepdim),
+    "amin": lambda x, dim, keepdim: x.amin(dim, keepdim=keepdim),
+    "logsumexp": lambda x, dim, keepdim: x.logsumexp(dim, keepdim=keepdim),
+}
+
+
+@pytest.mark.parametrize("name", TORCH_REDUCTIONS)
+@given(data=st.data())
+def test_random_reductions_match_torch(name, data):
+    x, dim, _, keepdim = data.draw(array_and_dims(separated, min_side=2))
+    dim = tuple(range(x.ndim)) if dim is None else dim
+    op = TORCH_REDUCTIONS[name]
+    assert_matches_torch(lambda m, t: op(t, dim, keepdim), x.astype(np.float32))
+
+
+@pytest.mark.parametrize("name", ["max", "min", "softmax", "log_softmax"])
+@given(data=st.data())
+def test_random_single_dim_ops_match_torch(name, data):
+    x, dim, keepdim = data.draw(array_and_dim(separated))
+    arguments = (dim,) if name.endswith("softmax") else (dim, keepdim)
+    assert_matches_torch(lambda m, t: getattr(t, name)(*arguments), x.astype(np.float32))
+
+
 TIE_CASES = {
     "max of everything shares the gradient among ties": lambda m, x: x.max(),
     "min of everything shares the gradient among ties": lambda m, x: (-x).min(),
