@@ -364,6 +364,8 @@ def main(argv=None):
         torch_note = f"{frameworks.torch.__version__} on {frameworks.torch_device or 'nothing (no CUDA)'}"
         torch_note += f", {frameworks.torch.get_num_threads()} threads"
     print(f"device {args.device}; numpy {np.__version__}, BLAS threads {threads} ({how}); torch {torch_note}")
+    if args.device == "cuda":
+        print(f"the numpy column is the same reference run on CuPy {frameworks.xp.__version__}")
     print(f"median of {args.repeats} interleaved rounds after {args.warmup} warm-up rounds\n")
 
     results = {}
