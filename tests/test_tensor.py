@@ -220,7 +220,7 @@ def test_tensor_from_unsupported_dtypes():
     [
         (lambda: tg.tensor("abc"), TypeError, r"tensor: can't make a tensor from str data: its elements are not"),
         (lambda: tg.tensor(None), TypeError, "tensor: can't make a tensor from NoneType"),
-        (lambda: tg.ones(2, 3) + tg.ones(3, 2), ValueError, r"Add: .*\(2,3\) \(3,2\)"),
+        (lambda: tg.ones(2, 3) + tg.ones(3, 2), ValueError, r"add: shapes \(2, 3\) and \(3, 2\) can't be broadcast"),
         (lambda: tg.ones(2) + "a", TypeError, "add: unsupported operand type str"),
         (lambda: tg.ones(2, 3).clamp("a"), TypeError, "clamp: min and max must be numbers"),
         (lambda: tg.ones(2, 3).unsqueeze(1.0), TypeError, "unsqueeze: dim must be an int"),

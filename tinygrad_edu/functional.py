@@ -72,7 +72,10 @@ def broadcast_shapes(*shapes):
     for axis in range(ndim):
         sizes = {shape[axis - ndim + len(shape)] for shape in shapes if axis - ndim + len(shape) >= 0} - {1}
         if len(sizes) > 1:
-            raise ValueError(f"shapes {shapes} can't be broadcast together")
+            raise ValueError(
+                f"shapes {' and '.join(str(tuple(shape)) for shape in shapes)} can't be broadcast together: sizes "
+                f"{' and '.join(map(str, sorted(sizes)))} at dim {axis - ndim} must be equal, or 1"
+            )
         result.append(sizes.pop() if sizes else 1)
     return tuple(result)
 

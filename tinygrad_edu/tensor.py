@@ -380,7 +380,11 @@ class Tensor:
         if a._data.dtype != b._data.dtype:
             common = dtypes.from_numpy_dtype(dtypes.result_dtype(a._data, b._data))
             a, b = a._to_dtype(common), b._to_dtype(common)
-        return function.apply(a, b)
+        try:
+            return function.apply(a, b)
+        except ValueError:
+            _raise_if_not_broadcastable(op, a.shape, b.shape)
+            raise
 
     def __add__(self, other):
         return self._binary(other, elementwise.Add, "add")
@@ -831,6 +835,14 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         length = self.shape[self._axis(dim, "chunk")]
         return self.split(-(-length // chunks) or 1, dim)
+
+
+def _raise_if_not_broadcastable(op, a_shape, b_shape):
+    """A clear error when two shapes don't broadcast (instead of numpy's message)."""
+    try:
+        functional.broadcast_shapes(a_shape, b_shape)
+    except ValueError as mismatch:
+        raise ValueError(f"{op}: {mismatch}") from None
 
 
 def _is_float(value):

@@ -246,7 +246,9 @@ def test_python_and_numpy_scalars_never_promote_float32(device):
 
 
 def test_broadcast_error_names_the_op_and_shapes(device):
-    with pytest.raises(ValueError, match=r"Add.*\(3, 4\).*\(5, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"^add: shapes \(3, 4\) and \(5, 2\) can't be broadcast together: sizes 3 and 5 at dim -2"
+    ):
         tg.ones(3, 4, device=device) + tg.ones(5, 2, device=device)
 
 
