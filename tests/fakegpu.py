@@ -56,10 +56,6 @@ class FakeArray:
         """A numpy copy in host memory (CuPy's explicit device-to-host transfer)."""
         return self._array.copy()
 
-    @property
-    def device(self):
-        return Device("fakegpu", self.device_index)
-
     shape = property(lambda self: self._array.shape)
     ndim = property(lambda self: self._array.ndim)
     dtype = property(lambda self: self._array.dtype)
