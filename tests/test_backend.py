@@ -43,6 +43,15 @@ def test_device_rejects_a_bad_index():
         Device("cuda:x")
 
 
+def test_device_from_an_int_is_that_gpu_and_other_types_are_refused():
+    assert Device(1) == "cuda:1"
+    for bad in (None, 1.5, True, -1):
+        with pytest.raises(TypeError, match="expected a device"):
+            Device(bad)
+    with pytest.raises(TypeError, match="expected a device"):
+        tg.zeros(2, device=2.0)
+
+
 # ----- the registry ---------------------------------------------------------------------------
 
 

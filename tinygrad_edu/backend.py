@@ -12,13 +12,18 @@ import numpy as np
 
 
 class Device:
-    """Where a tensor lives: `Device("cpu")`, `Device("cuda")`, `Device("cuda:1")`, as torch.device."""
+    """Where a tensor lives: `Device("cpu")`, `Device("cuda")`, `Device("cuda:1")`, as torch.device
+    (a bare int N means "cuda:N")."""
 
     __slots__ = ("type", "index")
 
     def __init__(self, type, index=None):
         if isinstance(type, Device):
             type, index = type.type, type.index if index is None else index
+        elif isinstance(type, int) and not isinstance(type, bool) and type >= 0:
+            type, index = "cuda", type
+        elif not isinstance(type, str):
+            raise TypeError(f"expected a device such as 'cpu', 'cuda' or 'cuda:0', got {type!r}")
         elif ":" in type:
             type, _, index_text = type.partition(":")
             if not index_text.isdigit():
