@@ -72,8 +72,12 @@ def _check_image(input, op):
 
 def _pair(value, op, name, minimum):
     """An int or a pair of ints as a pair, each at least `minimum`."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair):
+    pair = (value, value) if isinstance(value, (int, np.integer)) else value
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
+    ):
         raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if any(v < minimum for v in pair):
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
@@ -103,8 +107,10 @@ def _reduce(loss, reduction):
 def linear(input, weight, bias=None):
     """y = x @ W.T + b, with W of shape (out_features, in_features), as one op.
 
-    >>> linear(ones(2, 3), ones(4, 3)).shape
-    (2, 4)
+    >>> import tinygrad_edu as tg
+    >>> tg.nn.functional.linear(tg.ones(2, 3), tg.ones(4, 3), tg.zeros(4))
+    tensor([[3., 3., 3., 3.],
+            [3., 3., 3., 3.]])
     """
     op = "linear"
     _check_tensor(input, op)

@@ -4,11 +4,12 @@ Assigning a `Parameter`, a `Module` or (after `register_buffer`) a buffer to an 
 it, in order, in `_parameters`, `_modules` or `_buffers`; everything else (`parameters()`,
 `state_dict()`, `to()`, `train()`, the printed tree) walks these three dicts.
 
->>> class TwoLayers(Module):
+>>> from tinygrad_edu import nn
+>>> class TwoLayers(nn.Module):
 ...     def __init__(self):
 ...         super().__init__()
-...         self.hidden = Linear(2, 8)
-...         self.out = Linear(8, 1)
+...         self.hidden = nn.Linear(2, 8)
+...         self.out = nn.Linear(8, 1)
 ...     def forward(self, x):
 ...         return self.out(self.hidden(x).relu())
 >>> [name for name, _ in TwoLayers().named_parameters()]
