@@ -116,8 +116,13 @@ def plot_curves(batch_losses, batches_per_epoch, accuracies, path):
     import matplotlib.pyplot as plt
 
     figure, (loss_axis, accuracy_axis) = plt.subplots(1, 2, figsize=(11, 4))
-    loss_axis.plot([step / batches_per_epoch for step in range(1, len(batch_losses) + 1)], batch_losses, lw=0.5)
-    loss_axis.set(xlabel="epoch", ylabel="training loss (per batch)", yscale="log", title="loss")
+    epochs = [step / batches_per_epoch for step in range(1, len(batch_losses) + 1)]
+    loss_axis.plot(epochs, batch_losses, lw=0.5, alpha=0.4, label="per batch")
+    window = min(50, len(batch_losses))
+    smoothed = [sum(batch_losses[end - window : end]) / window for end in range(window, len(batch_losses) + 1)]
+    loss_axis.plot(epochs[window - 1 :], smoothed, color="C0", label=f"mean of the last {window} batches")
+    loss_axis.set(xlabel="epoch", ylabel="training loss", yscale="log", title="training loss")
+    loss_axis.legend()
     accuracy_axis.plot(range(1, len(accuracies) + 1), [100 * accuracy for accuracy in accuracies], marker="o")
     accuracy_axis.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
     accuracy_axis.set_xticks(range(1, len(accuracies) + 1))
