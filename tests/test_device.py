@@ -162,6 +162,22 @@ def test_an_op_on_two_devices_raises_naming_both(combine, devices):
     assert names[0] in str(error.value) and names[1] in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "combine",
+    [
+        lambda a, b: a.add_(b),
+        lambda a, b: a.mul_(b),
+        lambda a, b: a == b,
+        lambda a, b: a < b,
+        lambda a, b: (a > 0) & (b > 0),
+    ],
+    ids=["add_", "mul_", "eq", "lt", "and"],
+)
+def test_inplace_comparison_and_logical_ops_on_two_devices_raise_naming_both(combine):
+    with pytest.raises(RuntimeError, match="same device.*fakegpu:0 and cpu"):
+        combine(tg.ones(2, device="fakegpu"), tg.ones(2))
+
+
 # ----- where Tensors meet Python lists and numpy arrays ----------------------------------------
 
 

@@ -298,7 +298,7 @@ class Tensor:
 
     def _inplace(self, op, other, update):
         self._check_inplace(op)
-        other = other._data if isinstance(other, Tensor) else other
+        other = _array_on_device_of(self, other, op) if isinstance(other, Tensor) else other
         try:
             update(self._data, other)
         except (ValueError, TypeError) as error:
@@ -512,7 +512,8 @@ class Tensor:
     def _compare(self, other, compare):
         if other is None:
             return NotImplemented
-        other_data = other._data if isinstance(other, Tensor) else self._operand(other, "compare")._data
+        other = other if isinstance(other, Tensor) else self._operand(other, "compare")
+        other_data = _array_on_device_of(self, other, "comparison")
         try:
             return Tensor._make(compare(self._data, other_data))
         except ValueError:
@@ -549,7 +550,7 @@ class Tensor:
         return bool(xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
 
     def _logical(self, other, combine):
-        other_data = other._data if isinstance(other, Tensor) else other
+        other_data = _array_on_device_of(self, other, "logical op") if isinstance(other, Tensor) else other
         return Tensor._make(combine(self._data, other_data))
 
     def __and__(self, other):
@@ -843,6 +844,17 @@ def _raise_if_not_broadcastable(op, a_shape, b_shape):
         functional.broadcast_shapes(a_shape, b_shape)
     except ValueError as mismatch:
         raise ValueError(f"{op}: {mismatch}") from None
+
+
+def _array_on_device_of(tensor, other, op):
+    """other's array, checked to live where tensor's does (else a RuntimeError naming both devices)."""
+    both_numpy = type(other._data) is np.ndarray and type(tensor._data) is np.ndarray
+    if not both_numpy and other.device != tensor.device:
+        raise RuntimeError(
+            f"{op}: expected both tensors on the same device, but found {tensor.device} and {other.device}; "
+            "move one with .to(device)"
+        )
+    return other._data
 
 
 def _is_float(value):
