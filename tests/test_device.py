@@ -246,6 +246,8 @@ def test_asking_for_cuda_without_cupy_or_gpu_says_what_is_missing_and_how_to_ins
         lambda: tg.zeros(2, device="cuda"),
         lambda: tg.tensor([1.0]).cuda(),
         lambda: tg.tensor([1.0]).to("cuda:0"),
+        tg.cuda.current_device,
+        tg.cuda.synchronize,
     ):
         with pytest.raises(RuntimeError, match=missing) as error:
             request()
