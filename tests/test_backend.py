@@ -226,7 +226,34 @@ class BackwardWithHostMask(tg.Function):
         return grad_output * np.ones(ctx.shape, dtype=grad_output.dtype)
 
 
-@pytest.mark.parametrize("buggy_op", [ExpWrittenWithNumpy, AddHostConstant])
+class ScatterIntoHostZeros(tg.Function):
+    """A buggy op: backward builds its gradient in np.zeros and writes device data into it."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x[:1]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = np.zeros(ctx.shape, dtype=grad_output.dtype)
+        grad[:1] = grad_output
+        return grad
+
+
+class ForwardReturnsHostArray(tg.Function):
+    """A buggy op: forward hands back a numpy array made from the input's shape."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.ones(x.shape, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * 0
+
+
+@pytest.mark.parametrize("buggy_op", [ExpWrittenWithNumpy, AddHostConstant, ForwardReturnsHostArray])
 def test_ops_that_use_numpy_on_device_data_pass_on_cpu_and_fail_on_fakegpu(buggy_op):
     buggy_op.apply(tg.tensor([1.0, 2.0]))  # numpy data: no complaint
     with pytest.raises(TypeError):
@@ -239,6 +266,14 @@ def test_a_backward_that_uses_numpy_fails_on_fakegpu():
     on_device = tg.tensor([1.0, 2.0], device="fakegpu", requires_grad=True)
     with pytest.raises(TypeError, match="incompatible array types are mixed"):
         BackwardWithHostMask.apply(on_device).sum().backward()
+
+
+def test_a_backward_that_writes_into_host_zeros_fails_on_fakegpu():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    ScatterIntoHostZeros.apply(x).sum().backward()
+    on_device = tg.tensor([1.0, 2.0], device="fakegpu", requires_grad=True)
+    with pytest.raises(TypeError, match="Implicit conversion to a NumPy array is not allowed"):
+        ScatterIntoHostZeros.apply(on_device).sum().backward()
 
 
 def test_a_correct_op_written_with_get_array_module_runs_on_fakegpu():
