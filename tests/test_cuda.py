@@ -151,6 +151,8 @@ def test_op_values_and_gradients_match_the_cpu(case, dtype, rtol, gpu):
     expected, expected_grads = _run(case, arrays, upstream, "cpu")
     actual, actual_grads = _run(case, arrays, upstream, gpu)
     assert actual.dtype == expected.dtype
+    if gpu == "fakegpu":  # the same numpy code underneath: bit for bit
+        rtol = 0
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol)
     for actual_grad, expected_grad in zip(actual_grads, expected_grads):
         np.testing.assert_allclose(actual_grad, expected_grad, rtol=rtol, atol=rtol)
