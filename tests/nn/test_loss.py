@@ -224,3 +224,18 @@ def test_wrong_target_dtype_or_shape_is_explained():
         F.mse_loss(tg.zeros(2), tg.zeros(2), reduction="average")
     with pytest.warns(UserWarning, match="different to the input size"):
         F.mse_loss(tg.zeros(3, 1), tg.zeros(3))
+
+
+@pytest.mark.filterwarnings("ignore:mse_loss")
+def test_mse_loss_broadcasts_as_torch_with_gradients_summed_back(device):
+    rng = np.random.default_rng(8)
+    prediction, target = rng.standard_normal((3, 1)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    with pytest.warns(UserWarning):
+        assert_matches_torch(lambda m, x, y: m.nn.functional.mse_loss(x, y), prediction, target, device=device)
+    assert gradcheck(
+        lambda x, y: F.mse_loss(x, y, reduction="sum"),
+        [
+            tg.tensor(prediction, device=device, requires_grad=True),
+            tg.tensor(target, device=device, requires_grad=True),
+        ],
+    )

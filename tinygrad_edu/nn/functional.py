@@ -112,9 +112,28 @@ def linear(input, weight, bias=None):
     tensor([[3., 3., 3., 3.],
             [3., 3., 3., 3.]])
     """
+    fits = isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))
+    if fits:  # one cheap test for the common case (a Linear layer runs this on every call)
+        x, w = input._data, weight._data
+        fits = (
+            x.ndim > 0
+            and w.ndim == 2
+            and x.shape[-1] == w.shape[1]
+            and x.dtype == w.dtype
+            and x.dtype.kind == "f"
+            and (bias is None or (bias._data.shape == w.shape[:1] and bias._data.dtype == x.dtype))
+        )
+    if not fits:
+        _explain_linear_error(input, weight, bias)
+    return linear_ops.Linear.apply(input, weight, bias)
+
+
+def _explain_linear_error(input, weight, bias):
     op = "linear"
     _check_tensor(input, op)
     _check_tensor(weight, op, "weight")
+    if bias is not None:
+        _check_tensor(bias, op, "bias")
     if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"{op}: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)}: "
@@ -126,7 +145,6 @@ def linear(input, weight, bias=None):
     _check_float(input, op)
     _check_same_dtype(input, weight, op, "weight")
     _check_same_dtype(input, bias, op, "bias")
-    return linear_ops.Linear.apply(input, weight, bias)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -504,8 +522,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
             "Please ensure they have the same size.",
             stacklevel=2,
         )
-    difference = input - target
-    return _reduce(difference * difference, reduction)
+    return loss_ops.MeanSquaredError.apply(input, target, reduction)
 
 
 def _loss_weight(weight, loss, op):

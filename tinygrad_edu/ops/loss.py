@@ -103,6 +103,31 @@ class NLLLoss(Function):
         return grad, None, None, None, None
 
 
+class MeanSquaredError(Function):
+    """loss = (x - y)**2 elementwise, then reduced;  dx = g * 2 (x - y) (/ n for "mean"),  dy = -dx.
+
+    x and y may broadcast against each other; their gradients are summed back to their shapes.
+    """
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        difference = input - target
+        squares = difference * difference
+        ctx.save_for_backward(difference)
+        ctx.shapes, ctx.reduction = (input.shape, target.shape), reduction
+        return _reduce_rows(squares.reshape(-1), reduction, squares.size) if reduction != "none" else squares
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (difference,) = ctx.saved_tensors
+        input_shape, target_shape = ctx.shapes
+        scale = grad_output * 2 if ctx.reduction != "mean" else grad_output * (2 / difference.size)
+        grad = difference * scale
+        grad_input = unbroadcast(grad, input_shape) if ctx.needs_input_grad[0] else None
+        grad_target = unbroadcast(-grad, target_shape) if ctx.needs_input_grad[1] else None
+        return grad_input, grad_target, None
+
+
 class BinaryCrossEntropy(Function):
     """loss = -(y * log(p) + (1 - y) * log(1 - p)) elementwise, each log clamped to >= -100 (as PyTorch);
     dp = g * (p - y) / max(p * (1 - p), 1e-12),  dy = g * (log(1 - p) - log(p))  (unclamped, as PyTorch).
