@@ -51,9 +51,8 @@ class Conv2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
-        batch, _, height, width = x.shape
-        out_channels, _, kernel_height, kernel_width = weight.shape
-        kernel = (kernel_height, kernel_width)
+        batch = x.shape[0]
+        out_channels, kernel = weight.shape[0], weight.shape[2:]
         x_padded = pad_spatial(x, padding)
         out_shape = tuple(
             (padded - dilation[axis] * (kernel[axis] - 1) - 1) // stride[axis] + 1

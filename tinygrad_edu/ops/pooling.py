@@ -25,7 +25,7 @@ class MaxPool2d(Function):
         windows = window_view(x_padded, kernel, stride, dilation, out_shape)
         windows = windows.reshape(*windows.shape[:4], -1)  # (N, C, out_h, out_w, kh*kw), one copy
         winners = windows.argmax(axis=-1)[..., None]
-        ctx.winners = winners
+        ctx.save_for_backward(winners)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
         return xp.take_along_axis(windows, winners, axis=-1)[..., 0]
 
@@ -33,12 +33,12 @@ class MaxPool2d(Function):
     def backward(ctx, grad_output):
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
         xp = get_array_module(grad_output)
-        winners = ctx.winners[..., 0]
+        (winners,) = ctx.saved_tensors
+        winners = winners[..., 0]
         grad_padded = xp.zeros(padded_shape, dtype=grad_output.dtype)
         for i, j, rows, columns in kernel_offsets(kernel, stride, dilation, out_shape):
             grad_padded[:, :, rows, columns] += grad_output * (winners == i * kernel[1] + j)
-        grad_x = crop_spatial(grad_padded, padding, *input_shape[2:])
-        return xp.ascontiguousarray(grad_x), None, None, None, None, None
+        return crop_spatial(grad_padded, padding, *input_shape[2:]), None, None, None, None, None
 
 
 class MaxPool2dTiles(Function):
@@ -114,5 +114,4 @@ class AvgPool2d(Function):
         grad_padded = xp.zeros(padded_shape, dtype=grad_output.dtype)
         for _, _, rows, columns in kernel_offsets(kernel, stride, (1, 1), share.shape[2:]):
             grad_padded[:, :, rows, columns] += share
-        grad_x = crop_spatial(grad_padded, padding, *input_shape[2:])
-        return xp.ascontiguousarray(grad_x), None, None, None, None
+        return crop_spatial(grad_padded, padding, *input_shape[2:]), None, None, None, None
