@@ -10,8 +10,9 @@ batch 64 (--batch-size changes it); (C) conv2d forward + backward alone; (D) max
 + backward on (64, 32, 28, 28); (E) 1000 training steps of a 2-8-1 XOR MLP (per-op overhead).
 All float32, SGD, with the same initial weights and data everywhere: before timing, one run of each
 implementation must give the same result (loss or gradient), so they provably compute the same thing.
-The implementations then run alternately, round after round (after warm-up rounds), and the table
-shows the median time of each. The peak memory a training step of B allocates (activations, columns,
+The implementations then run alternately, round after round (after warm-up rounds), each round a
+burst of calls of each (enough for about 20 ms) in a rotating order, and the table shows the median
+time per call of each. The peak memory a training step of B allocates (activations, columns,
 gradients, temporaries) is measured with tracemalloc, which sees numpy's buffers, for tinygrad_edu
 and the numpy reference.
 """
@@ -20,6 +21,7 @@ import argparse
 import cProfile
 import gc
 import json
+import math
 import os
 import pstats
 import statistics
@@ -285,17 +287,33 @@ def check_agreement(key, runs, frameworks):
 
 
 def time_interleaved(runs, frameworks, repeats, warmup):
-    """Median seconds per run of each implementation, running them alternately round after round."""
-    times = {name: [] for name in runs}
+    """Median seconds per call of each implementation, running them alternately round after round.
+
+    In each round every implementation runs a burst of calls (enough for about 20 ms), in an order
+    that rotates from round to round, and every call is timed: machine noise hits all of them alike,
+    and the median ignores the first call of a burst, which can pay for the previous implementation's
+    thread pool still spinning or for waking up its own.
+    """
+    names = list(runs)
+    fastest = min(_time_call(run, frameworks) for run in runs.values())
+    calls = min(50, max(1, math.ceil(0.02 / fastest)))
+    times = {name: [] for name in names}
     for round_number in range(warmup + repeats):
-        for name, run in runs.items():
-            frameworks.synchronize()
-            start = time.perf_counter()
-            run()
-            frameworks.synchronize()
-            if round_number >= warmup:
-                times[name].append(time.perf_counter() - start)
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            for _ in range(calls):
+                seconds = _time_call(runs[name], frameworks)
+                if round_number >= warmup:
+                    times[name].append(seconds)
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+def _time_call(run, frameworks):
+    frameworks.synchronize()
+    start = time.perf_counter()
+    run()
+    frameworks.synchronize()
+    return time.perf_counter() - start
 
 
 def peak_memory_of_b(frameworks, batch_size):
