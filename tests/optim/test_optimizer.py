@@ -252,3 +252,22 @@ def test_training_a_model_matches_torch(name, options):
             optimizer.step()
     for (key, ours_value), their_value in zip(ours.state_dict().items(), theirs.state_dict().values()):
         np.testing.assert_allclose(ours_value.numpy(), their_value.numpy(), rtol=1e-6, atol=1e-12, err_msg=key)
+
+
+def test_a_custom_optimizer_needs_only_step():
+    class SignSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is not None:
+                        param._data -= group["lr"] * (param.grad._data > 0) - group["lr"] * (param.grad._data < 0)
+
+    weight = tg.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    optimizer = SignSGD([weight], lr=0.5)
+    weight.grad = tg.tensor([3.0, -0.1, 0.0])
+    optimizer.step()
+    np.testing.assert_array_equal(weight.detach().numpy(), [0.5, 1.5, 1.0])
+    assert optimizer.state_dict()["param_groups"] == [{"lr": 0.5, "params": [0]}]

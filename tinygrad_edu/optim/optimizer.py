@@ -16,7 +16,7 @@ from ..tensor import Tensor
 
 
 class Optimizer:
-    """Base class: `Optimizer(params, defaults)`; subclasses implement `step()` and `_check_group()`.
+    """Base class: `Optimizer(params, defaults)`; subclasses implement `step()` (and may override `_check_group`).
 
     `params` is an iterable of Tensors, or of dicts `{"params": [...], "lr": ...}` (parameter groups);
     options a group leaves out come from `defaults`.
@@ -73,8 +73,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def _check_group(self, group):
-        """Raise a ValueError naming the optimizer for an invalid option (a negative lr, ...)."""
-        raise NotImplementedError(f"{type(self).__name__} must implement _check_group")
+        """Reject invalid options (a negative lr, ...) with an error naming the optimizer; subclasses override."""
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; `closure` re-evaluates and returns the loss."""
