@@ -86,6 +86,8 @@ class Frameworks:
     def __init__(self, device):
         self.device = device
         if device == "cuda":
+            if not tg.cuda.is_available():
+                raise SystemExit("--device cuda needs CuPy and an NVIDIA GPU (pip install cupy-cuda12x)")
             import cupy
 
             self.xp = cupy
