@@ -40,3 +40,10 @@ def test_flatten_dims_and_implicit_softmax_dim():
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 2)(x).shape == (24, 5)
     assert nn.Softmax()(tg.zeros(2, 3)).sum(1).tolist() == [1.0, 1.0]  # PyTorch's legacy choice: dim 1 for 2-D
+
+
+def test_functional_pad_is_the_package_pad():
+    import tinygrad_edu.nn.functional as F
+
+    assert F.pad is tg.pad
+    assert F.pad(tg.ones(1, 1, 2, 2), (1, 1, 0, 2)).shape == (1, 1, 4, 4)

@@ -133,6 +133,7 @@ def test_to_dtype_and_device_convert_in_place_with_gradients(device):
     assert all(p.device == device and p.grad.device == device and p.dtype == tg.float32 for p in parameters)
     assert all(buffer.device == device for buffer in model.buffers())
     assert model(tg.randn(2, 1, 4, 4, device=device)).device == device
+    assert model.cpu() is model and all(p.device == "cpu" and p.grad.device == "cpu" for p in parameters)
     with pytest.raises(TypeError, match="only accepts floating point dtypes"):
         model.to(tg.int64)
 
