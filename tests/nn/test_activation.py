@@ -5,6 +5,7 @@ import pytest
 from nn_reference import assert_matches_torch
 
 import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn
 
 torch = pytest.importorskip("torch")
@@ -43,7 +44,5 @@ def test_flatten_dims_and_implicit_softmax_dim():
 
 
 def test_functional_pad_is_the_package_pad():
-    import tinygrad_edu.nn.functional as F
-
     assert F.pad is tg.pad
     assert F.pad(tg.ones(1, 1, 2, 2), (1, 1, 0, 2)).shape == (1, 1, 4, 4)
