@@ -23,7 +23,8 @@ from tinygrad_edu.datasets import MNIST, DownloadError, FashionMNIST, IDXError
 DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
 # Each training set's pixel mean and standard deviation: inputs are standardised to mean 0, std 1.
 PIXEL_MEAN_STD = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530)}
-DEFAULT_LR = {"adam": 1e-3, "sgd": 0.05}
+# Peak learning rates measured on Fashion-MNIST: the CNN learns faster with a larger Adam step than the MLP.
+DEFAULT_LR = {("cnn", "adam"): 2e-3, ("mlp", "adam"): 1e-3, ("cnn", "sgd"): 0.05, ("mlp", "sgd"): 0.05}
 DEFAULT_EPOCHS = {"cnn": 3, "mlp": 10}  # an MLP epoch is cheap, and it needs more of them to pass 98% on MNIST
 EVAL_BATCH_SIZE = 1000
 
@@ -141,7 +142,7 @@ def run(args):
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, device=args.device)
     test_loader = DataLoader(test_set, batch_size=EVAL_BATCH_SIZE, device=args.device)
     model = make_model(args.model).to(args.device)
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    lr = args.lr if args.lr is not None else DEFAULT_LR[args.model, args.optimizer]
     optimizer = make_optimizer(args.optimizer, model.parameters(), lr)
     # The learning rate follows a cosine from lr down to 0 over the whole run: big steps early, fine ones at the end.
     scheduler = tg.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_loader))
@@ -192,7 +193,9 @@ def parse_args(argv):
         "--epochs", type=positive(int), help="passes over the training set (default: 3 for cnn, 10 for mlp)"
     )
     parser.add_argument("--batch-size", type=positive(int), default=64, help="(default: 64)")
-    parser.add_argument("--lr", type=positive(float), help="peak learning rate (default: 1e-3 for adam, 0.05 for sgd)")
+    parser.add_argument(
+        "--lr", type=positive(float), help="peak learning rate (default: adam 2e-3 for cnn, 1e-3 for mlp; sgd 0.05)"
+    )
     parser.add_argument("--optimizer", choices=["sgd", "adam"], default="adam", help="(default: adam)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and shuffling (default: 0)")
     parser.add_argument("--limit", type=positive(int), metavar="N", help="train on the first N training samples only")

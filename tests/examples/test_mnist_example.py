@@ -40,8 +40,8 @@ def test_short_cnn_training_on_real_fashion_mnist_learns(load_example, capsys, t
     arguments += ["--epochs", "1", "--batch-size", "32", "--save", str(checkpoint), "--plot", str(curves)]
     mnist.main(arguments)
     stdout = capsys.readouterr().out
-    # Chance is 10%; a working CNN, loss and optimizer reach about 75% on all 10,000 test images from 2,000 samples.
-    assert last_accuracy(stdout) >= 68.0
+    # Chance is 10%; a working CNN, loss and optimizer reach 75-76% on all 10,000 test images from 2,000 samples.
+    assert last_accuracy(stdout) >= 70.0
     assert "2000 training and 10000 test images" in stdout
     model = mnist.make_model("cnn")
     model.load_state_dict(tg.load(checkpoint))
