@@ -240,3 +240,10 @@ def test_tensor_from_unsupported_dtypes():
 def test_bad_inputs_raise_errors_that_name_the_op(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_numpy_scalar_becomes_a_0d_array_that_later_ops_accept():
+    scalar = tg.tensor(np.float64(1.5), requires_grad=True)
+    assert isinstance(scalar._data, np.ndarray) and scalar.shape == () and scalar.dtype == tg.float64
+    (scalar * tg.ones(3, dtype=tg.float64)).sum().backward()
+    assert scalar.grad.item() == 3.0
