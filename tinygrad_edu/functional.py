@@ -3,6 +3,7 @@ Each checks its arguments (so errors name the op and the shapes), then calls one
 """
 
 from . import dtypes
+from .errors import ShapeError
 from .ops import elementwise, movement
 from .ops import matmul as matmul_ops
 from .tensor import Tensor
@@ -26,18 +27,18 @@ def matmul(input, other):
         raise TypeError(f"matmul: expected two Tensors, got {type(input).__name__} and {type(other).__name__}")
     a_shape, b_shape = input.shape, other.shape
     if len(a_shape) == 0 or len(b_shape) == 0:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}")
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}")
     a_dim = len(a_shape) - 1
     b_dim = max(len(b_shape) - 2, 0)
     if a_shape[a_dim] != b_shape[b_dim]:
-        raise ValueError(
+        raise ShapeError(
             f"matmul: shapes {a_shape} and {b_shape} are not aligned: "
             f"{a_shape[a_dim]} (dim {a_dim}) != {b_shape[b_dim]} (dim {b_dim})"
         )
     a_batch, b_batch = a_shape[:-2], b_shape[:-2]
     for a_size, b_size in zip(reversed(a_batch), reversed(b_batch)):
         if a_size != b_size and 1 not in (a_size, b_size):
-            raise ValueError(f"matmul: batch dims of shapes {a_shape} and {b_shape} can't be broadcast together")
+            raise ShapeError(f"matmul: batch dims of shapes {a_shape} and {b_shape} can't be broadcast together")
     input, other = _same_dtype([input, other])
     return matmul_ops.MatMul.apply(input, other)
 
@@ -58,7 +59,7 @@ def where(condition, input, other):
     try:
         broadcast_shapes(condition.shape, input.shape, other.shape)
     except ValueError:
-        raise ValueError(
+        raise ShapeError(
             f"where: shapes {condition.shape} (condition), {input.shape} (input) and {other.shape} (other) "
             "can't be broadcast together"
         ) from None
@@ -72,7 +73,7 @@ def broadcast_shapes(*shapes):
     for axis in range(ndim):
         sizes = {shape[axis - ndim + len(shape)] for shape in shapes if axis - ndim + len(shape) >= 0} - {1}
         if len(sizes) > 1:
-            raise ValueError(
+            raise ShapeError(
                 f"shapes {' and '.join(str(tuple(shape)) for shape in shapes)} can't be broadcast together: sizes "
                 f"{' and '.join(map(str, sorted(sizes)))} at dim {axis - ndim} must be equal, or 1"
             )
@@ -85,13 +86,13 @@ def cat(tensors, dim=0):
     tensors = _tensor_list(tensors, "cat")
     first = tensors[0]
     if any(tensor.ndim == 0 for tensor in tensors):
-        raise ValueError("cat: zero-dimensional tensors can't be concatenated; use stack, or unsqueeze them first")
+        raise ShapeError("cat: zero-dimensional tensors can't be concatenated; use stack, or unsqueeze them first")
     axis = first._axis(dim, "cat")
     for tensor in tensors[1:]:
         if tensor.ndim != first.ndim or any(
             a != b for i, (a, b) in enumerate(zip(tensor.shape, first.shape)) if i != axis
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"cat: expected tensors with the same shape except in dim {dim}, got {first.shape} and {tensor.shape}"
             )
     return movement.Cat.apply(axis, *_same_dtype(tensors))
@@ -105,7 +106,7 @@ def stack(tensors, dim=0):
     tensors = _tensor_list(tensors, "stack")
     for tensor in tensors[1:]:
         if tensor.shape != tensors[0].shape:
-            raise ValueError(
+            raise ShapeError(
                 f"stack: expects each tensor to be the same shape, got {tensors[0].shape} and {tensor.shape}"
             )
     ndim = tensors[0].ndim + 1
@@ -132,7 +133,7 @@ def pad(input, pad, mode="constant", value=0):
         raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(
+        raise ShapeError(
             f"pad: expected an even number of pad sizes, at most 2 per dim, got {pad} for shape {input.shape}"
         )
     if any(not isinstance(size, int) or size < 0 for size in pad):

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes, grad_mode
 from .backend import backend_of, to_device
+from .errors import ShapeError
 from .printing import format_tensor
 
 ReductionResult = collections.namedtuple("ReductionResult", ["values", "indices"])
@@ -517,7 +518,7 @@ class Tensor:
         try:
             return Tensor._make(compare(self._data, other_data))
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"comparison: shapes {tuple(self.shape)} and {tuple(other_data.shape)} can't be broadcast together"
             ) from None
 
@@ -600,7 +601,7 @@ class Tensor:
         dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
         axes = tuple(self._axis(d, op) for d in dims)
         if len(set(axes)) != len(axes):
-            raise ValueError(f"{op}: dim {dim} names the same dimension twice")
+            raise ShapeError(f"{op}: dim {dim} names the same dimension twice")
         return None if self._data.ndim == 0 else axes
 
     def sum(self, dim=None, keepdim=False):
@@ -695,11 +696,11 @@ class Tensor:
             known *= size if size != -1 else 1
         inferred = shape.count(-1)
         if inferred > 1 or any(size < -1 for size in shape):
-            raise ValueError(f"reshape: invalid shape {shape}: only one dim may be -1 and none below it")
+            raise ShapeError(f"reshape: invalid shape {shape}: only one dim may be -1 and none below it")
         if (inferred == 0 and known != self._data.size) or (
             inferred == 1 and (known == 0 or self._data.size % known != 0)
         ):
-            raise ValueError(
+            raise ShapeError(
                 f"reshape: shape {shape} is invalid for a tensor of {self._data.size} elements "
                 f"(shape {tuple(self.shape)})"
             )
@@ -749,7 +750,7 @@ class Tensor:
         dims = _shape_argument(dims, "permute")
         axes = tuple(self._axis(d, "permute") for d in dims) if self._data.ndim else ()
         if sorted(axes) != list(range(self._data.ndim)):
-            raise ValueError(
+            raise ShapeError(
                 f"permute: dims {dims} are not a permutation of the {self.ndim} dims of shape {tuple(self.shape)}"
             )
         return movement.Permute.apply(self, axes)
@@ -767,7 +768,7 @@ class Tensor:
 
     def t(self):
         if self._data.ndim > 2:
-            raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {tuple(self.shape)}; use transpose")
+            raise ShapeError(f"t: expects a tensor with at most 2 dims, got shape {tuple(self.shape)}; use transpose")
         return self.transpose(0, 1) if self._data.ndim == 2 else self
 
     @property
@@ -785,7 +786,7 @@ class Tensor:
         sizes = _shape_argument(sizes, "expand")
         shape = self.shape
         if len(sizes) < len(shape):
-            raise ValueError(f"expand: target shape {sizes} has fewer dims than the tensor's shape {tuple(shape)}")
+            raise ShapeError(f"expand: target shape {sizes} has fewer dims than the tensor's shape {tuple(shape)}")
         offset = len(sizes) - len(shape)
         target = list(sizes)
         for axis, size in enumerate(shape):
@@ -793,12 +794,12 @@ class Tensor:
             if wanted == -1:
                 target[offset + axis] = size
             elif size != 1 and size != wanted:
-                raise ValueError(
+                raise ShapeError(
                     f"expand: the expanded size {wanted} must match the existing size {size} at dim "
                     f"{axis} (from shape {tuple(shape)} to {sizes}); only dims of size 1 can grow"
                 )
         if any(size < 0 for size in target):
-            raise ValueError(f"expand: -1 is only allowed for existing dims, got {sizes} for shape {tuple(shape)}")
+            raise ShapeError(f"expand: -1 is only allowed for existing dims, got {sizes} for shape {tuple(shape)}")
         target = tuple(target)
         return self if target == shape else movement.Expand.apply(self, target)
 
@@ -842,8 +843,8 @@ def _raise_if_not_broadcastable(op, a_shape, b_shape):
     """A clear error when two shapes don't broadcast (instead of numpy's message)."""
     try:
         functional.broadcast_shapes(a_shape, b_shape)
-    except ValueError as mismatch:
-        raise ValueError(f"{op}: {mismatch}") from None
+    except ShapeError as mismatch:
+        raise ShapeError(f"{op}: {mismatch}") from None
 
 
 def _array_on_device_of(tensor, other, op):

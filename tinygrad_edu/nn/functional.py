@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from ..backend import get_array_module, to_device
+from ..errors import ShapeError
 from ..functional import broadcast_shapes, cat, pad
 from ..ops import conv as conv_ops
 from ..ops import dropout as dropout_ops
@@ -66,7 +67,7 @@ def _check_image(input, op):
     _check_tensor(input, op)
     if input.ndim != 4:
         hint = "; add the batch dim with x.unsqueeze(0)" if input.ndim == 3 else ""
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}{hint}")
+        raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}{hint}")
     _check_float(input, op)
 
 
@@ -135,13 +136,13 @@ def _explain_linear_error(input, weight, bias):
     if bias is not None:
         _check_tensor(bias, op, "bias")
     if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input of shape {tuple(input.shape)} doesn't fit weight of shape {tuple(weight.shape)}: "
             f"the input's last dim must be in_features = weight.shape[1]"
             + (f" ({input.shape[-1]} != {weight.shape[1]})" if input.ndim and weight.ndim == 2 else "")
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
     _check_float(input, op)
     _check_same_dtype(input, weight, op, "weight")
     _check_same_dtype(input, bias, op, "bias")
@@ -157,20 +158,20 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_image(input, op)
     _check_tensor(weight, op, "weight")
     if weight.ndim != 4:
-        raise ValueError(f"{op}: weight must be 4-D (C_out, C_in, kh, kw), got shape {tuple(weight.shape)}")
+        raise ShapeError(f"{op}: weight must be 4-D (C_out, C_in, kh, kw), got shape {tuple(weight.shape)}")
     if not isinstance(groups, int) or groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: groups={groups!r} must be a positive int dividing both the input's {input.shape[1]} channels "
             f"and the weight's {weight.shape[0]} output channels"
         )
     if input.shape[1] != weight.shape[1] * groups:
         expected = weight.shape[1] * groups
-        raise ValueError(
+        raise ShapeError(
             f"{op}: input has {input.shape[1]} channels but weight expects {expected} "
             f"(weight shape {tuple(weight.shape)})"
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+        raise ShapeError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
     _check_same_dtype(input, weight, op, "weight")
     _check_same_dtype(input, bias, op, "bias")
     stride = _pair(stride, op, "stride", 1)
@@ -230,7 +231,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
         size = input.shape[2 + axis]
         count = output_size(size, kernel[axis], stride[axis], padding[axis], padding[axis], dilation[axis], ceil_mode)
         if count < 1:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) is larger than the "
                 f"padded input: {name} {size} with padding {padding[axis]} leaves no window (input shape "
                 f"{tuple(input.shape)}); use a smaller kernel or a bigger input"
@@ -347,13 +348,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     op = "batch_norm"
     _check_tensor(input, op)
     if input.ndim < 2:
-        raise ValueError(f"{op}: expected an input of shape (N, C, ...), got shape {tuple(input.shape)}")
+        raise ShapeError(f"{op}: expected an input of shape (N, C, ...), got shape {tuple(input.shape)}")
     _check_float(input, op)
     channels = input.shape[1]
     for name, value in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                         ("bias", bias)):  # fmt: skip
         if value is not None and tuple(value.shape) != (channels,):
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: {name} must have shape ({channels},) for an input with {channels} channels "
                 f"(shape {tuple(input.shape)}), got {tuple(value.shape)}"
             )
@@ -365,7 +366,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         count = x.size // channels
         if count <= 1:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}; "
                 "use a bigger batch or call model.eval()"
             )
@@ -393,7 +394,7 @@ def _class_target(input, target, op, ignore_index):
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     expected_shape = (input.shape[0], *input.shape[2:]) if input.ndim > 1 else ()
     if tuple(target.shape) != expected_shape:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: target shape {tuple(target.shape)} doesn't match input shape {tuple(input.shape)}: expected class "
             f"indices of shape {expected_shape} (the input's shape without the class dim 1)"
         )
@@ -425,14 +426,14 @@ def _class_weight(weight, input, op):
     _check_tensor(weight, op, "weight")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     if tuple(weight.shape) != (classes,):
-        raise ValueError(f"{op}: weight must have one entry per class, shape ({classes},), got {tuple(weight.shape)}")
+        raise ShapeError(f"{op}: weight must have one entry per class, shape ({classes},), got {tuple(weight.shape)}")
     return Tensor._make(weight._data.astype(input._data.dtype, copy=False))
 
 
 def _check_class_input(input, op):
     _check_tensor(input, op)
     if input.ndim == 0:
-        raise ValueError(f"{op}: input must have a class dim: shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
+        raise ShapeError(f"{op}: input must have a class dim: shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
     _check_float(input, op)
 
 
@@ -503,7 +504,7 @@ def _float_target(input, target, op, same_shape=True):
     if not target.is_floating_point():
         raise TypeError(f"{op}: target must be a floating point tensor, got {target.dtype.name}; use target.float()")
     if same_shape and target.shape != input.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; "
             "they must be the same (reshape one of them, e.g. target.view(-1, 1))"
         )
@@ -563,7 +564,7 @@ def binary_cross_entropy_with_logits(
         try:
             broadcast_shapes(tuple(pos_weight.shape), tuple(input.shape))
         except ValueError:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: pos_weight of shape {tuple(pos_weight.shape)} can't be broadcast to the input's shape "
                 f"{tuple(input.shape)}; give one weight per class (the last dim)"
             ) from None
