@@ -415,6 +415,22 @@ class Tensor:
             return self.float()._binary(other, elementwise.Div, "div", reflected=True)
         return self._binary(other, elementwise.Div, "div", reflected=True)
 
+    def __floordiv__(self, other):
+        """Division rounded down; outside the graph, as in PyTorch (its gradient is zero almost everywhere)."""
+        with grad_mode.no_grad():
+            return self._binary(other, elementwise.FloorDivide, "floor_divide")
+
+    def __rfloordiv__(self, other):
+        with grad_mode.no_grad():
+            return self._binary(other, elementwise.FloorDivide, "floor_divide", reflected=True)
+
+    def __mod__(self, other):
+        """Remainder with the sign of the divisor, as Python's % and torch.remainder."""
+        return self._binary(other, elementwise.Remainder, "remainder")
+
+    def __rmod__(self, other):
+        return self._binary(other, elementwise.Remainder, "remainder", reflected=True)
+
     def __pow__(self, exponent):
         return self._binary(exponent, elementwise.Pow, "pow")
 
@@ -438,6 +454,8 @@ class Tensor:
     mul = multiply = __mul__
     div = divide = __truediv__
     pow = __pow__
+    floor_divide = __floordiv__
+    remainder = __mod__
     neg = negative = __neg__
 
     def _floating(self):

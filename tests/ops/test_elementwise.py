@@ -260,3 +260,24 @@ def test_unsupported_operand_is_a_type_error():
 def test_clamp_needs_a_bound():
     with pytest.raises(ValueError, match="clamp: at least one of min and max"):
         tg.ones(2).clamp()
+
+
+def test_remainder_and_floor_divide_match_python_and_pytorch_signs():
+    a = tg.tensor([7.5, -7.5, 7.5, -7.5], dtype=tg.float64)
+    b = tg.tensor([2.0, 2.0, -2.0, -2.0], dtype=tg.float64)
+    assert (a % b).tolist() == [7.5 % 2, -7.5 % 2, 7.5 % -2, -7.5 % -2]
+    assert (a // b).tolist() == [7.5 // 2, -7.5 // 2, 7.5 // -2, -7.5 // -2]
+    assert (7 % tg.tensor([3, -3])).tolist() == [1, -2]
+    assert (tg.arange(10) // 3).dtype == tg.int64
+
+
+def test_remainder_gradient_away_from_its_jumps():
+    # a / b stays strictly between integers, where remainder is smooth: da = 1, db = -floor(a / b).
+    a = tg.tensor([[2.3, -4.6, 7.1]], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor([1.5, 2.0, -3.0], dtype=tg.float64, requires_grad=True)
+    assert gradcheck(lambda a, b: a % b, (a, b))
+
+
+def test_floor_divide_stays_outside_the_graph():
+    x = tg.tensor([3.0, 4.5], requires_grad=True)
+    assert not (x // 2).requires_grad

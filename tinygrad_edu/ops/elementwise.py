@@ -69,6 +69,32 @@ class Div(Function):
         return grad_a, grad_b
 
 
+class Remainder(Function):
+    """out = a mod b with the sign of b (Python's %, torch.remainder);  da = g,  db = -g * floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return get_array_module(a).remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        a, b = ctx.saved_tensors
+        grad_a = unbroadcast(grad_output, a.shape) if ctx.needs_input_grad[0] else None
+        grad_b = None
+        if ctx.needs_input_grad[1]:
+            grad_b = unbroadcast(-grad_output * get_array_module(a).floor_divide(a, b), b.shape)
+        return grad_a, grad_b
+
+
+class FloorDivide(Function):
+    """out = floor(a / b). Piecewise constant, so PyTorch gives it no gradient: tensor.py calls it under no_grad."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return get_array_module(a).floor_divide(a, b)
+
+
 class Pow(Function):
     """out = a ** b;  da = g * b * a**(b-1),  db = g * out * log(a)."""
 
