@@ -4,6 +4,7 @@ Choose a profile with `pytest --hypothesis-profile=NAME` (ci, dev, thorough). Te
 `device` fixture run once per array backend: "cpu" (numpy), "fakegpu" (a strict CuPy stand-in that
 refuses to mix with numpy, see tests/fakegpu.py) and "cuda" (CuPy; marked `gpu`, skipped without one).
 """
+
 import importlib.util
 
 import pytest
