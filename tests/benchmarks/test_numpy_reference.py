@@ -8,10 +8,18 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-PATH = Path(__file__).resolve().parents[2] / "benchmarks" / "numpy_reference.py"
-spec = importlib.util.spec_from_file_location("numpy_reference", PATH)
-reference = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(reference)
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+reference = load("numpy_reference")
+benchmark = load("bench_training")  # its model definitions: the tests check the very models it times
 
 
 @pytest.mark.parametrize("padding", [0, 1, 2])
@@ -75,16 +83,7 @@ def test_mlp_steps_match_torch():
 
 def test_cnn_steps_match_torch():
     nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(1568, 10),
-    ).double()
+    model = benchmark.cnn(nn).double()
     rng = np.random.default_rng(2)
 
     def run(weights, x, target, lr):
@@ -96,7 +95,7 @@ def test_cnn_steps_match_torch():
 
 def test_xor_training_matches_torch():
     nn = torch.nn
-    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid()).double()
+    model = benchmark.xor_mlp(nn).double()
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
     target = np.array([[0], [1], [1], [0]], dtype=np.float64)
 
