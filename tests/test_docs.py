@@ -10,6 +10,9 @@ The convention (also described in docs/tutorials/index.md):
   run by `test_gpu_blocks_run` (marked `gpu`) where there is.
 - The random generator is put in an unpredictable state before each page, so a page that prints
   random numbers must call `tinygrad_edu.manual_seed` itself, as a reader would have to.
+- A page that needs a dataset says so in an HTML comment, `<!-- docs-test: needs fashion-mnist -->`,
+  and is skipped, with the reason, where the dataset's files are not on this machine (it is never
+  downloaded by the tests; CI installs Debian's dataset-fashion-mnist).
 """
 
 import contextlib
@@ -22,12 +25,16 @@ import sys
 import traceback
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import tinygrad_edu
+from tinygrad_edu import datasets
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
+NEEDS = re.compile(r"<!--\s*docs-test:\s*needs\s+(?P<names>[\w ,-]+?)\s*-->")
+DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
 
 
 class CodeBlock:
@@ -96,6 +103,33 @@ def pages():
     return sorted(DOCS.rglob("*.md"))
 
 
+def needed_datasets(page):
+    """The dataset names a page declares with `<!-- docs-test: needs NAME[, NAME] -->`."""
+    names = [
+        name.strip() for match in NEEDS.finditer(page.read_text(encoding="utf-8")) for name in match["names"].split(",")
+    ]
+    unknown = sorted(set(names) - set(DATASETS))
+    if unknown:
+        raise AssertionError(f"{page}: unknown dataset(s) {unknown} in docs-test: needs; known: {sorted(DATASETS)}")
+    return names
+
+
+def missing_data_reason(page):
+    """Why the page cannot run here (a dataset it needs has no local files), or None if it can.
+
+    Looks where the page's own `datasets.X(download=True)` looks first, without root: the cache
+    directory ($TINYGRAD_EDU_DATA) and the system directories; so where this finds the files, the
+    page reads them and never touches the network.
+    """
+    for name in needed_datasets(page):
+        for train in (True, False):
+            try:
+                DATASETS[name](train=train)
+            except FileNotFoundError as error:
+                return f"{page.name} needs {name}, not found on this machine: {error}"
+    return None
+
+
 def run_page(page, tmp_path, monkeypatch, with_gpu):
     """Run a page's blocks in order in one namespace; fail at the first error or differing output."""
     monkeypatch.chdir(tmp_path)
@@ -146,6 +180,9 @@ def _gpu_available():
 
 @pytest.mark.parametrize("page", pages(), ids=lambda page: str(page.relative_to(DOCS)))
 def test_page_runs_and_shows_real_output(page, tmp_path, monkeypatch):
+    reason = missing_data_reason(page)
+    if reason:
+        pytest.skip(reason)
     run_page(page, tmp_path, monkeypatch, with_gpu=False)
 
 
@@ -199,3 +236,38 @@ def test_collector_pairs_output_and_reports_differences(tmp_path, monkeypatch):
     page.write_text("```python\nraise ValueError('broken example')\n```\n", encoding="utf-8")
     with pytest.raises(pytest.fail.Exception, match="page.md:2: this block raised"):
         run_page(page, workdir, monkeypatch, with_gpu=False)
+
+
+def test_a_page_whose_data_is_missing_is_skipped_with_a_reason(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text("<!-- docs-test: needs fashion-mnist -->\n# A page\n", encoding="utf-8")
+    assert needed_datasets(page) == ["fashion-mnist"]
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(datasets.FashionMNIST, "system_dirs", [])  # as on a machine without Debian's package
+    reason = missing_data_reason(page)
+    assert reason.startswith("page.md needs fashion-mnist, not found on this machine")
+
+    raw = tmp_path / "empty-cache" / "FashionMNIST" / "raw"  # files put where a download would go
+    raw.mkdir(parents=True)
+    for split, count in (("train", 3), ("t10k", 2)):
+        write_idx(raw / f"{split}-images-idx3-ubyte", np.zeros((count, 28, 28), dtype=np.uint8))
+        write_idx(raw / f"{split}-labels-idx1-ubyte", np.arange(count, dtype=np.uint8))
+    assert missing_data_reason(page) is None
+
+    page.write_text("<!-- docs-test: needs fashion-mnist, imagenet -->\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="unknown dataset"):
+        needed_datasets(page)
+
+
+def write_idx(path, array):
+    """A uint8 IDX file: magic (0, 0, 8 = uint8, ndim), the dims as big-endian int32, the bytes."""
+    header = bytes([0, 0, 8, array.ndim]) + np.array(array.shape, dtype=">i4").tobytes()
+    path.write_bytes(header + array.tobytes())
+
+
+def test_the_data_pages_declare_their_data():
+    """A page that builds a dataset object says so, so that it is skipped, not failed, without the data."""
+    for page in pages():
+        text = "".join(block.code for block in code_blocks(page))
+        used = {name for name, cls in DATASETS.items() if f"datasets.{cls.__name__}(" in text}
+        assert used <= set(needed_datasets(page)), f"{page}: add <!-- docs-test: needs {', '.join(sorted(used))} -->"
