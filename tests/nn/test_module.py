@@ -219,3 +219,34 @@ def test_module_list_registers_and_renumbers():
     layers += [nn.Tanh()]
     assert isinstance(layers[-1], nn.Tanh)
     assert repr(nn.ModuleList([nn.ReLU()])) == repr(torch.nn.ModuleList([torch.nn.ReLU()]))
+
+
+@pytest.mark.parametrize("m", [tg, torch], ids=["tinygrad_edu", "torch"])
+def test_forward_hooks_see_and_may_replace_inputs_and_outputs(m):
+    model = m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU())
+    seen = []
+    pre = model[0].register_forward_pre_hook(lambda module, args: seen.append(("pre", tuple(args[0].shape))))
+    post = model[0].register_forward_hook(lambda module, args, output: seen.append(("post", tuple(output.shape))))
+    doubled = model[1].register_forward_pre_hook(lambda module, args: args[0] * 2)  # a lone value replaces args
+    negated = model.register_forward_hook(lambda module, args, output: -output)
+    x = m.ones(4, 2)
+    output = model(x)
+    assert seen == [("pre", (4, 2)), ("post", (4, 3))]
+    np.testing.assert_allclose(host(output), -2 * host(model[0](x).relu()), rtol=1e-6)
+    for handle in (pre, post, doubled, negated):
+        handle.remove()
+    handle.remove()  # removing twice is harmless
+    seen.clear()
+    np.testing.assert_allclose(host(model(x)), host(model[0](x).relu()))
+    assert seen == []
+
+
+@pytest.mark.parametrize("m", [tg, torch], ids=["tinygrad_edu", "torch"])
+def test_hooks_run_in_registration_order_and_a_handle_is_a_context_manager(m):
+    layer = m.nn.Linear(2, 2)
+    order = []
+    layer.register_forward_hook(lambda module, args, output: order.append("first"))
+    with layer.register_forward_hook(lambda module, args, output: order.append("second")):
+        layer(m.ones(1, 2))
+    layer(m.ones(1, 2))
+    assert order == ["first", "second", "first"]

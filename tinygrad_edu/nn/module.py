@@ -18,6 +18,7 @@ it, in order, in `_parameters`, `_modules` or `_buffers`; everything else (`para
 
 import collections
 import collections.abc
+import itertools
 
 import numpy as np
 
@@ -44,6 +45,27 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class RemovableHandle:
+    """Returned by `register_forward_hook`: `remove()` unregisters the hook; also a context manager
+    (`with module.register_forward_hook(hook): ...` removes it on leaving), as torch.utils.hooks.RemovableHandle."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks, hook):
+        self._hooks = hooks
+        self.id = next(RemovableHandle._ids)
+        hooks[self.id] = hook
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+
+
 IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 IncompatibleKeys.__doc__ = "What `load_state_dict` found missing and unexpected (as torch's _IncompatibleKeys)."
 
@@ -57,12 +79,40 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_forward_hooks", {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        """forward(), with the hooks around it: each pre-hook may replace the positional inputs, each
+        forward hook the output (a hook that returns None changes nothing)."""
+        for hook in list(self._forward_pre_hooks.values()):
+            new_args = hook(self, args)
+            if new_args is not None:
+                args = new_args if isinstance(new_args, tuple) else (new_args,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            new_output = hook(self, args, output)
+            if new_output is not None:
+                output = new_output
+        return output
+
+    # ----- hooks ----------------------------------------------------------------------------
+
+    def register_forward_pre_hook(self, hook):
+        """Call `hook(module, args)` before every forward; `args` is the tuple of positional inputs.
+
+        Returns a handle: `handle.remove()` takes the hook off again (as in PyTorch).
+        """
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook):
+        """Call `hook(module, args, output)` after every forward, e.g. to record output shapes
+        (`tinygrad_edu.summary` does). Returns a handle: `handle.remove()` takes the hook off again.
+        """
+        return RemovableHandle(self._forward_hooks, hook)
 
     # ----- registration ---------------------------------------------------------------------
 
