@@ -56,6 +56,7 @@ from .dtypes import int as int
 from .function import Function
 from .functional import broadcast_shapes, cat, concat, concatenate, matmul, pad, stack, where
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .model_summary import summary
 from .random import initial_seed, manual_seed
 from .serialization import load, save
 from .shortcuts import *  # noqa: F403  (exp, sum, max, softmax, ... as in the torch namespace)
