@@ -13,6 +13,9 @@ The convention (also described in docs/tutorials/index.md):
 - A page that needs a dataset says so in an HTML comment, `<!-- docs-test: needs fashion-mnist -->`,
   and is skipped, with the reason, where the dataset's files are not on this machine (it is never
   downloaded by the tests; CI installs Debian's dataset-fashion-mnist).
+- An exercise's solution sits in a collapsed block, `??? success "Solution"`, with its ```python
+  (and ```text) blocks indented by four spaces: they run in page order like the others. Any other
+  indented ```python block is an error, since it would silently go untested.
 """
 
 import contextlib
@@ -32,6 +35,7 @@ import tinygrad_edu
 from tinygrad_edu import datasets
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+ADMONITION = re.compile(r"^[ \t]*(\?\?\?\+?|!!!) ")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
 NEEDS = re.compile(r"<!--\s*docs-test:\s*needs\s+(?P<names>[\w ,-]+?)\s*-->")
 DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
@@ -86,9 +90,10 @@ def code_blocks(page):
     previous = None  # (classes, closing line index) of the block before
     for classes, line, body, end, indent in blocks:
         if "python" in classes:
-            if indent:
+            if indent and not _inside_admonition(lines, line - 2, indent):
                 raise AssertionError(
                     f"{page}:{line - 1}: an indented ```python block would not be tested; start it at column 0"
+                    ' (or inside a `??? success "Solution"` or `!!!` block)'
                 )
             result.append(CodeBlock(page, line, body, classes))
         elif "text" in classes and previous is not None and "python" in previous[0]:
@@ -97,6 +102,17 @@ def code_blocks(page):
                 result[-1].expected_output = body
         previous = (classes, end)
     return result
+
+
+def _inside_admonition(lines, fence_index, indent):
+    """Whether the fence at `fence_index` is the body of a `???`/`???+`/`!!!` block (an exercise's solution)."""
+    for line in reversed(lines[:fence_index]):
+        if not line.strip():
+            continue
+        line_indent = len(line) - len(line.lstrip())
+        if line_indent < len(indent):
+            return ADMONITION.match(line) is not None and len(indent) - line_indent == 4
+    return False
 
 
 def pages():
@@ -271,3 +287,23 @@ def test_the_data_pages_declare_their_data():
         text = "".join(block.code for block in code_blocks(page))
         used = {name for name, cls in DATASETS.items() if f"datasets.{cls.__name__}(" in text}
         assert used <= set(needed_datasets(page)), f"{page}: add <!-- docs-test: needs {', '.join(sorted(used))} -->"
+
+
+def test_collector_runs_solutions_inside_admonitions_and_refuses_other_indented_code(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```python\nanswer = 6\n```\n\n1. Multiply it by 7.\n\n"
+        '??? success "Solution"\n\n    Like this:\n\n    ```python\n    print(answer * 7)\n    ```\n\n'
+        "    ```text\n    42\n    ```\n",
+        encoding="utf-8",
+    )
+    blocks = code_blocks(page)
+    assert [block.code for block in blocks] == ["answer = 6\n", "print(answer * 7)\n"]
+    assert blocks[1].expected_output == "42\n"
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    assert run_page(page, workdir, monkeypatch, with_gpu=False) == 2
+
+    page.write_text("1. A list item:\n\n    ```python\n    print('never run')\n    ```\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="indented ```python block would not be tested"):
+        code_blocks(page)
