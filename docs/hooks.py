@@ -135,5 +135,6 @@ def on_page_markdown(markdown, page, config, files):
         return markdown
     name = Path(page.file.src_uri).stem + ".ipynb"
     link = f'[Download this page as a Jupyter notebook]({name}){{ download="{name}" }}'
-    title, _, rest = markdown.partition("\n")
-    return f"{title}\n\n{link}\n{rest}"
+    lines = markdown.split("\n")
+    title = next((index for index, line in enumerate(lines) if line.startswith("# ")), -1)
+    return "\n".join(lines[: title + 1] + ["", link, ""] + lines[title + 1 :])
