@@ -115,8 +115,8 @@ def test_the_collector_sees_assets_but_not_links():
 
 
 def test_every_tutorial_links_to_its_notebook_and_the_notebook_is_built(site):
-    tutorials = sorted((ROOT / "docs" / "tutorials").glob("[0-9]*.md"))
-    assert tutorials
+    tutorials = [page for page in sorted((ROOT / "docs" / "tutorials").glob("*.md")) if page.name != "index.md"]
+    assert len(tutorials) >= 10
     for source in tutorials:
         page = site / "tutorials" / source.stem / "index.html"
         notebook = site / "tutorials" / f"{source.stem}.ipynb"
