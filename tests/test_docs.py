@@ -119,6 +119,27 @@ def pages():
     return sorted(DOCS.rglob("*.md"))
 
 
+HEADING = re.compile(r"^#{1,6}\s+(?P<title>.*?)(?:\s*\{#(?P<id>[\w-]+)\})?\s*$")
+ANCHORED_LINK = re.compile(r"\]\((?P<target>[^)\s#]*)#(?P<anchor>[^)\s]+)\)")
+
+
+def heading_ids(page):
+    """The ids MkDocs gives a page's headings: toc's slugify of the text, or `{#id}`; repeats get _1, _2."""
+    from markdown.extensions.toc import slugify, unique
+
+    blocks, lines = fenced_blocks(page.read_text(encoding="utf-8"))
+    fenced = {index for _, first, _, end, _ in blocks for index in range(first - 2, end + 1)}
+    ids, taken = [], set()
+    for index, line in enumerate(lines):
+        match = HEADING.match(line)
+        if index in fenced or not match:
+            continue
+        title = re.sub(r"\[([^]]*)\]\([^)]*\)", r"\1", match["title"]).replace("`", "")
+        anchor = match["id"] or slugify(title, "-")
+        ids.append(unique(anchor, taken))  # as toc does: "setup", then "setup_1"
+    return ids
+
+
 def needed_datasets(page):
     """The dataset names a page declares with `<!-- docs-test: needs NAME[, NAME] -->`."""
     names = [
@@ -307,3 +328,28 @@ def test_collector_runs_solutions_inside_admonitions_and_refuses_other_indented_
     page.write_text("1. A list item:\n\n    ```python\n    print('never run')\n    ```\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="indented ```python block would not be tested"):
         code_blocks(page)
+
+
+def test_links_to_a_section_point_to_a_heading_that_exists():
+    """`[text](page.md#section)`: the section is a heading of that page (mkdocs --strict checks only the page)."""
+    pytest.importorskip("markdown", reason="the heading ids are those of Markdown's toc (pip install -e '.[docs]')")
+    broken = []
+    for page in pages():
+        for match in ANCHORED_LINK.finditer(page.read_text(encoding="utf-8")):
+            target = (page.parent / match["target"]).resolve() if match["target"] else page
+            if target.suffix != ".md" or target.is_relative_to(DOCS / "api"):  # API anchors come from mkdocstrings
+                continue
+            if not target.is_file() or match["anchor"] not in heading_ids(target):
+                broken.append(f"{page.relative_to(DOCS)}: {match[0][1:]}")
+    assert not broken, "links to sections that do not exist:\n" + "\n".join(broken)
+
+
+def test_heading_ids_are_those_of_mkdocs(tmp_path):
+    pytest.importorskip("markdown", reason="the heading ids are those of Markdown's toc (pip install -e '.[docs]')")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# 2. From `nn` to [AND](x.md)\n\n```python\n# not a heading\n```\n\n## Setup\n\n## Setup\n\n"
+        "### How wrong? The cost J(theta)\n\n## Named {#my-id}\n",
+        encoding="utf-8",
+    )
+    assert heading_ids(page) == ["2-from-nn-to-and", "setup", "setup_1", "how-wrong-the-cost-jtheta", "my-id"]
