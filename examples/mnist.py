@@ -1,9 +1,13 @@
-"""Train a small CNN (or an MLP) to read handwritten digits: MNIST or Fashion-MNIST.
+"""Train a small CNN, the book's SimpleConvNet or an MLP to read handwritten digits: MNIST or Fashion-MNIST.
 
-    python examples/mnist.py                                  # CNN on MNIST, 3 epochs: about 99% test accuracy
-    python examples/mnist.py --model mlp                      # Flatten, Linear-ReLU x2, Linear, 10 epochs: 98%
-    python examples/mnist.py --dataset fashion-mnist          # clothes instead of digits: about 90%
+    python examples/mnist.py                                  # CNN on MNIST, 3 epochs: expected about 99%
+    python examples/mnist.py --model simpleconvnet            # the book's network, 5 epochs: expected about 98.9%
+    python examples/mnist.py --model mlp                      # Flatten, Linear-ReLU x2, Linear, 10 epochs: expected 98%
+    python examples/mnist.py --dataset fashion-mnist          # clothes instead of digits: 91.43% measured
     python examples/mnist.py --data-dir ~/data/mnist --save cnn.safetensors --plot curves.png
+
+The MNIST figures are expectations (the book reports 98.96% for SimpleConvNet after 20 epochs); the
+Fashion-MNIST ones were measured: CNN 91.43% (3 epochs), SimpleConvNet 90.60% (5), MLP 90.16% (10).
 
 Without --data-dir the four IDX files are downloaded once into the cache directory
 (~/.cache/tinygrad_edu, or $TINYGRAD_EDU_DATA). The loop is the one you would write in PyTorch:
@@ -24,13 +28,44 @@ DATASETS = {"mnist": MNIST, "fashion-mnist": FashionMNIST}
 # Each training set's pixel mean and standard deviation: inputs are standardised to mean 0, std 1.
 PIXEL_MEAN_STD = {"mnist": (0.1307, 0.3081), "fashion-mnist": (0.2860, 0.3530)}
 # Peak learning rates measured on Fashion-MNIST: the CNN learns faster with a larger Adam step than the MLP.
-DEFAULT_LR = {("cnn", "adam"): 2e-3, ("mlp", "adam"): 1e-3, ("cnn", "sgd"): 0.05, ("mlp", "sgd"): 0.05}
-DEFAULT_EPOCHS = {"cnn": 3, "mlp": 10}  # an MLP epoch is cheap, and it needs more of them to pass 98% on MNIST
+# SimpleConvNet's Adam step is the book's 1e-3.
+DEFAULT_LR = {
+    ("cnn", "adam"): 2e-3, ("mlp", "adam"): 1e-3, ("simpleconvnet", "adam"): 1e-3,
+    ("cnn", "sgd"): 0.05, ("mlp", "sgd"): 0.05, ("simpleconvnet", "sgd"): 0.05,
+}  # fmt: skip
+# An MLP epoch is cheap, and it needs more of them to pass 98% on MNIST. The book trains SimpleConvNet for
+# 20 epochs of 600 steps at a constant rate; 5 epochs of 938 steps with the cosine decay below should get
+# about as far (an expectation: MNIST itself was not at hand to measure).
+DEFAULT_EPOCHS = {"cnn": 3, "mlp": 10, "simpleconvnet": 5}
 EVAL_BATCH_SIZE = 1000
 
 
+def simple_conv_net():
+    """The book's SimpleConvNet: Conv(30 filters 5x5) - ReLU - MaxPool(2) - Affine(100) - ReLU - Affine(10).
+
+    As in the book, every weight is drawn from N(0, 0.01**2) and every bias starts at zero (PyTorch's
+    layers would draw both from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) instead).
+    """
+    model = nn.Sequential(
+        nn.Conv2d(1, 30, kernel_size=5),  # 1 x 28 x 28 -> 30 x 24 x 24
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # -> 30 x 12 x 12
+        nn.Flatten(),  # -> 4320
+        nn.Linear(30 * 12 * 12, 100),
+        nn.ReLU(),
+        nn.Linear(100, 10),
+    )
+    for layer in model:
+        if isinstance(layer, (nn.Conv2d, nn.Linear)):
+            nn.init.normal_(layer.weight, std=0.01)
+            nn.init.zeros_(layer.bias)
+    return model
+
+
 def make_model(name):
-    """The CNN: two Conv-ReLU-MaxPool blocks then a Linear classifier; or a plain MLP."""
+    """The CNN: two Conv-ReLU-MaxPool blocks then a Linear classifier; the book's SimpleConvNet; or a plain MLP."""
+    if name == "simpleconvnet":
+        return simple_conv_net()
     if name == "cnn":
         return nn.Sequential(
             nn.Conv2d(1, 32, kernel_size=3, padding=1),  # 1 x 28 x 28 -> 32 x 28 x 28
@@ -185,16 +220,22 @@ def positive(kind):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", choices=["mlp", "cnn"], default="cnn", help="network to train (default: cnn)")
+    parser.add_argument(
+        "--model", choices=["mlp", "cnn", "simpleconvnet"], default="cnn", help="network to train (default: cnn)"
+    )
     parser.add_argument("--dataset", choices=sorted(DATASETS), default="mnist", help="(default: mnist)")
     parser.add_argument("--data-dir", metavar="DIR", help="directory holding the four IDX files, .gz or not "
                         "(default: the cache directory, downloading the files when needed)")  # fmt: skip
     parser.add_argument(
-        "--epochs", type=positive(int), help="passes over the training set (default: 3 for cnn, 10 for mlp)"
+        "--epochs",
+        type=positive(int),
+        help="passes over the training set (default: 3 for cnn, 5 for simpleconvnet, 10 for mlp)",
     )
     parser.add_argument("--batch-size", type=positive(int), default=64, help="(default: 64)")
     parser.add_argument(
-        "--lr", type=positive(float), help="peak learning rate (default: adam 2e-3 for cnn, 1e-3 for mlp; sgd 0.05)"
+        "--lr",
+        type=positive(float),
+        help="peak learning rate (default: adam 2e-3 for cnn, 1e-3 for simpleconvnet and mlp; sgd 0.05)",
     )
     parser.add_argument("--optimizer", choices=["sgd", "adam"], default="adam", help="(default: adam)")
     parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and shuffling (default: 0)")
