@@ -37,7 +37,7 @@ from tinygrad_edu import datasets
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ADMONITION = re.compile(r"^[ \t]*(\?\?\?\+?|!!!) ")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
-NEEDS = re.compile(r"<!--\s*docs-test:\s*needs\s+(?P<names>[\w ,-]+?)\s*-->")
+NEEDS = re.compile(r"^<!--\s*docs-test:\s*needs\s+(?P<names>[\w ,-]+?)\s*-->\s*$", re.MULTILINE)  # a line of its own
 DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
 
 
