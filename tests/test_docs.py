@@ -36,7 +36,8 @@ from tinygrad_edu import datasets
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ADMONITION = re.compile(r"^[ \t]*(\?\?\?\+?|!!!) ")
-FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
+# A fence's info string has no backtick (CommonMark), so "```` ```text ```` blocks ..." is prose.
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}(?=[^`]*$)|~{3,})\s*(?P<info>.*?)\s*$")
 NEEDS = re.compile(r"^<!--\s*docs-test:\s*needs\s+(?P<names>[\w ,-]+?)\s*-->\s*$", re.MULTILINE)  # a line of its own
 DATASETS = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}
 
@@ -353,3 +354,5 @@ def test_heading_ids_are_those_of_mkdocs(tmp_path):
         encoding="utf-8",
     )
     assert heading_ids(page) == ["2-from-nn-to-and", "setup", "setup_1", "how-wrong-the-cost-jtheta", "my-id"]
+    page.write_text("```` ```text ```` blocks are outputs, in prose.\n\n## After it\n", encoding="utf-8")
+    assert heading_ids(page) == ["after-it"]
