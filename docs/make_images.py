@@ -12,6 +12,8 @@ mnist:  the training curves of `examples/mnist.py --plot`, the CNN on Fashion-MN
 simpleconvnet: the book's SimpleConvNet of tutorial 5 trained on all of Fashion-MNIST (needs
         matplotlib and the data, read from Debian's dataset-fashion-mnist or the cache directory,
         never downloaded): its first-layer filters before and after training, and its curves.
+layers: tutorial 3's sliding filter over a padded input (stride 2, and stride 3 with its unread
+        last row and column) and its receptive fields, each window found by autograd (matplotlib).
 """
 
 import argparse
@@ -145,13 +147,150 @@ def draw_filters(plt, weight, title, path):
     plt.close(figure)
 
 
+# tutorial 3's sliding-window pictures: (file, input size, padding, kernel size, stride)
+WINDOW_PICTURES = [("conv-stride-padding.png", 7, 1, 3, 2), ("conv-stride-3.png", 7, 0, 3, 3)]
+
+
+def make_layers():
+    """Tutorial 3's pictures, with every window and receptive field found by tinygrad_edu's autograd.
+
+    The gradient of one output value with respect to the input is nonzero exactly on the cells it
+    reads, and the gradient of the output's sum counts how many windows read each cell.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sys.path.insert(0, str(ROOT))
+    import tinygrad_edu as tg
+    from tinygrad_edu import nn
+    from tinygrad_edu.nn.functional import conv2d
+
+    for filename, size, padding, kernel_size, stride in WINDOW_PICTURES:
+        image = tg.zeros(1, 1, size, size, requires_grad=True)
+        padded = tg.pad(image, (padding,) * 4)  # padded here, so that the padding's cells get gradients too
+        padded.retain_grad()
+        ones = tg.ones(1, 1, kernel_size, kernel_size)
+        out = conv2d(padded, ones, stride=stride)
+        assert out.shape == conv2d(image, ones, stride=stride, padding=padding).shape
+        window_corners = {}  # (output row, output column) -> (top, left) of its window in the padded input
+        for row in range(out.shape[2]):
+            for column in range(out.shape[3]):
+                padded.grad = None
+                out[0, 0, row, column].backward(retain_graph=True)
+                rows, columns = padded.grad[0, 0].numpy().nonzero()
+                window_corners[row, column] = (rows.min(), columns.min())
+        padded.grad = None
+        out.sum().backward()
+        reads = padded.grad[0, 0].numpy()
+        draw_windows(plt, reads, window_corners, padding, kernel_size, stride, IMAGES / filename)
+
+    def ones_conv():
+        conv = nn.Conv2d(1, 1, 3, bias=False)
+        nn.init.ones_(conv.weight)
+        return conv
+
+    stacks = {
+        "conv 3x3": [ones_conv()],
+        "conv 3x3, conv 3x3": [ones_conv(), ones_conv()],
+        "conv 3x3, avg pool 2x2, conv 3x3": [ones_conv(), nn.AvgPool2d(2), ones_conv()],
+    }
+    gradients = {}
+    for name, layers in stacks.items():
+        image = tg.zeros(1, 1, 12, 12, requires_grad=True)
+        out = nn.Sequential(*layers)(image)
+        middle = out.shape[-1] // 2
+        out[0, 0, middle, middle].backward()
+        gradients[name] = image.grad[0, 0].numpy()
+    draw_receptive_fields(plt, gradients, IMAGES / "receptive-field.png")
+
+
+def draw_windows(plt, reads, window_corners, padding, kernel_size, stride, path):
+    """The padded input (padding grey, each cell labelled with how many windows read it) beside the output."""
+    from matplotlib.patches import Rectangle
+
+    padded_size = len(reads)
+    size = padded_size - 2 * padding
+    out_size = max(row for row, _ in window_corners) + 1
+    # Every window when there are few; else the first row of them and the first of the second row.
+    shown = sorted(window_corners) if out_size <= 2 else [(0, column) for column in range(out_size)] + [(1, 0)]
+    colours = plt.get_cmap("tab10").colors
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(9, 4.4), layout="constrained", gridspec_kw={"width_ratios": [padded_size, out_size + 1.5]}
+    )
+    inner = slice(padding, padding + size)
+    for row in range(padded_size):
+        for column in range(padded_size):
+            inside = padding <= row < padding + size and padding <= column < padding + size
+            unread = inside and reads[row, column] == 0
+            face = "#fde0dd" if unread else ("white" if inside else "#d9d9d9")
+            text_colour = "#c0392b" if unread else ("black" if inside else "#777777")
+            left.add_patch(Rectangle((column, row), 1, 1, facecolor=face, edgecolor="#999999", linewidth=0.6))
+            count = f"{reads[row, column]:.0f}"
+            left.text(column + 0.5, row + 0.5, count, ha="center", va="center", fontsize=9, color=text_colour)
+    for index, cell in enumerate(shown):
+        top, corner = window_corners[cell]
+        inset = 0.06 + 0.07 * (index % 4) if stride < kernel_size else 0.08  # overlapping windows: nested
+        outline = Rectangle(
+            (corner + inset, top + inset), kernel_size - 2 * inset, kernel_size - 2 * inset, fill=False,
+            edgecolor=colours[index], linewidth=2.2, linestyle="--" if cell[0] > 0 and out_size > 2 else "-",
+        )  # fmt: skip
+        left.add_patch(outline)
+    left.set(xlim=(0, padded_size), ylim=(padded_size, 0), aspect="equal")
+    left.set_axis_off()
+    title = f"{size}x{size} input" + (f", padding {padding} (grey)" if padding else "")
+    title += f", {kernel_size}x{kernel_size} filter at stride {stride}\nnumbers: how many windows read each cell"
+    title += "; red: never read" if (reads[inner, inner] == 0).any() else ""
+    left.set_title(title, fontsize=10)
+    for row in range(out_size):
+        for column in range(out_size):
+            colour = colours[shown.index((row, column))] if (row, column) in shown else "white"
+            alpha = 0.55 if (row, column) in shown else 1
+            right.add_patch(Rectangle((column, row), 1, 1, facecolor=colour, alpha=alpha, edgecolor="#555555"))
+    right.set(xlim=(-0.75, out_size + 0.75), ylim=(out_size + 0.75, -0.75), aspect="equal")
+    right.set_axis_off()
+    formula = f"⌊({size} + 2·{padding} − {kernel_size}) / {stride}⌋ + 1 = {out_size}"
+    right.set_title(f"{out_size}x{out_size} output\n{formula}", fontsize=10)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def draw_receptive_fields(plt, gradients, path):
+    """Each stack's input gradient for one output value, darker where larger, its receptive field outlined."""
+    from matplotlib.patches import Rectangle
+
+    figure, axes = plt.subplots(1, len(gradients), figsize=(10, 3.8), layout="constrained")
+    for axis, (name, gradient) in zip(axes, gradients.items()):
+        rows, columns = gradient.nonzero()
+        height, width = rows.max() - rows.min() + 1, columns.max() - columns.min() + 1
+        axis.imshow(gradient, cmap="Blues", vmin=0)
+        corner = (columns.min() - 0.5, rows.min() - 0.5)
+        axis.add_patch(Rectangle(corner, width, height, fill=False, edgecolor="#c0392b", linewidth=2))
+        size = len(gradient)
+        axis.set_xticks([x - 0.5 for x in range(size + 1)], minor=True)
+        axis.set_yticks([y - 0.5 for y in range(size + 1)], minor=True)
+        axis.grid(which="minor", color="#cccccc", linewidth=0.5)
+        axis.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        axis.set_title(f"{name}\nsees {height}x{width} pixels", fontsize=10)
+    figure.suptitle(f"The receptive field of one output value: its gradient on a {size}x{size} input", fontsize=11)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
 def run_example(script, *arguments):
     command = [sys.executable, str(ROOT / "examples" / script), *map(str, arguments)]
     print("$", " ".join(command), flush=True)
     subprocess.run(command, check=True, cwd=ROOT)
 
 
-PICTURES = {"graphs": make_graphs, "xor": make_xor, "mnist": make_mnist, "simpleconvnet": make_simpleconvnet}
+PICTURES = {
+    "graphs": make_graphs,
+    "xor": make_xor,
+    "mnist": make_mnist,
+    "simpleconvnet": make_simpleconvnet,
+    "layers": make_layers,
+}
 
 
 def main():
