@@ -143,6 +143,15 @@ def main():
                 shutil.copytree(source, Path(scratch) / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy(source, scratch)
+        imported = subprocess.run(
+            [sys.executable, "-c", "import tinygrad_edu; print(tinygrad_edu.__file__)"],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+        ).stdout
+        if not imported.startswith(str(Path(scratch).resolve())) and not imported.startswith(scratch):
+            print(f"the tests would import {imported.strip()}, not the scratch copy: uninstall that one first")
+            return 2
         baseline = sorted({test for *_, tests in chosen for test in tests})
         if not run_tests(scratch, baseline):
             print(f"the unmutated tests fail ({' '.join(baseline)}): fix them first")
