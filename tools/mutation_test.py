@@ -114,11 +114,17 @@ MUTANTS = [
 ]  # fmt: skip
 
 
-def run_tests(scratch, tests):
-    """True when the tests pass in the scratch copy (its package shadows any installed one)."""
+def tests_fail(scratch, tests):
+    """Whether some test fails (or errors) in the scratch copy, whose package shadows any installed one.
+
+    pytest's exit status 1 means failures, 2 errors such as a module that no longer imports; 0 (all
+    passed or skipped) and 5 (no test ran, e.g. all skipped at import) mean nothing caught the bug.
+    """
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=ci"]
     result = subprocess.run(command + tests, cwd=scratch, capture_output=True, text=True)
-    return result.returncode == 0
+    if result.returncode not in (0, 1, 2, 5):
+        raise RuntimeError(f"pytest exited with status {result.returncode}:\n{result.stdout}{result.stderr}")
+    return result.returncode in (1, 2)
 
 
 def main():
@@ -153,7 +159,7 @@ def main():
             print(f"the tests would import {imported.strip()}, not the scratch copy: uninstall that one first")
             return 2
         baseline = sorted({test for *_, tests in chosen for test in tests})
-        if not run_tests(scratch, baseline):
+        if tests_fail(scratch, baseline):
             print(f"the unmutated tests fail ({' '.join(baseline)}): fix them first")
             return 2
         killed, survived, stale = [], [], []
@@ -167,7 +173,7 @@ def main():
             source_file.write_text(source.replace(original, mutation))
             started = time.perf_counter()
             try:
-                caught = not run_tests(scratch, tests)
+                caught = tests_fail(scratch, tests)
             finally:
                 source_file.write_text(source)
             (killed if caught else survived).append(name)
