@@ -25,7 +25,8 @@ def classification_case(seed, rows=6, classes=4, spatial=()):
     return logits, target
 
 
-def reduce(loss_rows, reduction, divisor):
+def reduced(loss_rows, reduction, divisor):
+    """The losses as `reduction` asks: as they are, summed, or summed and divided by `divisor`."""
     return {"none": loss_rows, "sum": loss_rows.sum(), "mean": loss_rows.sum() / divisor}[reduction]
 
 
@@ -40,13 +41,13 @@ def reference_cross_entropy(logits, target, weight, ignore_index, reduction, lab
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     if target.ndim == 2:
         smoothed = (1 - label_smoothing) * target + label_smoothing / classes
-        return reduce(-(weight * smoothed * log_probs).sum(axis=1), reduction, rows)
+        return reduced(-(weight * smoothed * log_probs).sum(axis=1), reduction, rows)
     counted = target != ignore_index
     safe_target = np.where(counted, target, 0)
     one_hot = np.eye(classes)[safe_target]
     smoothed = (1 - label_smoothing) * one_hot + label_smoothing / classes
     loss_rows = -(weight * smoothed * log_probs).sum(axis=1) * counted
-    return reduce(loss_rows, reduction, (weight[safe_target] * counted).sum())
+    return reduced(loss_rows, reduction, (weight[safe_target] * counted).sum())
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -67,8 +68,8 @@ def test_cross_entropy_matches_the_numpy_reference(device, reduction, label_smoo
     assert gradcheck(lambda t: F.cross_entropy(t, y, w, **options), x)  # the gradient of that very value
     probabilities = np.random.default_rng(1).dirichlet(np.ones(4), size=6)
     expected = reference_cross_entropy(logits, probabilities, weight, -100, reduction, label_smoothing)
-    actual = F.cross_entropy(x, tg.tensor(probabilities, device=device), w, reduction=reduction,
-                             label_smoothing=label_smoothing)  # fmt: skip
+    soft_target = tg.tensor(probabilities, device=device)
+    actual = F.cross_entropy(x, soft_target, w, reduction=reduction, label_smoothing=label_smoothing)
     np.testing.assert_allclose(host(actual), expected, rtol=1e-12)
 
 
@@ -109,13 +110,13 @@ def test_other_losses_match_their_formulas(device, reduction):
     actual = F.binary_cross_entropy_with_logits(
         x, y, tg.tensor(weight, device=device), reduction=reduction, pos_weight=tg.tensor(pos_weight, device=device)
     )
-    np.testing.assert_allclose(host(actual), reduce(expected, reduction, expected.size), rtol=1e-12)
+    np.testing.assert_allclose(host(actual), reduced(expected, reduction, expected.size), rtol=1e-12)
     probabilities = 1 / (1 + np.exp(-logits))
     expected = -(target * np.log(probabilities) + (1 - target) * np.log(1 - probabilities))
     actual = F.binary_cross_entropy(tg.tensor(probabilities, device=device), y, reduction=reduction)
-    np.testing.assert_allclose(host(actual), reduce(expected, reduction, expected.size), rtol=1e-10)
+    np.testing.assert_allclose(host(actual), reduced(expected, reduction, expected.size), rtol=1e-10)
     expected = (logits - target) ** 2
-    np.testing.assert_allclose(host(F.mse_loss(x, y, reduction=reduction)), reduce(expected, reduction, 12))
+    np.testing.assert_allclose(host(F.mse_loss(x, y, reduction=reduction)), reduced(expected, reduction, 12))
     class_weight = np.array([0.5, 2.0, 1.0])
     labels = np.array([0, 2, -100, 1])
     counted, safe_labels = labels != -100, np.maximum(labels, 0)
@@ -123,7 +124,7 @@ def test_other_losses_match_their_formulas(device, reduction):
     actual = F.nll_loss(
         x, tg.tensor(labels, device=device), tg.tensor(class_weight, device=device), reduction=reduction
     )
-    np.testing.assert_allclose(host(actual), reduce(picked, reduction, 0.5 + 1.0 + 2.0), rtol=1e-12)
+    np.testing.assert_allclose(host(actual), reduced(picked, reduction, 0.5 + 1.0 + 2.0), rtol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
