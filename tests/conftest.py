@@ -3,6 +3,7 @@
 Choose a profile with `pytest --hypothesis-profile=NAME` (ci, dev, thorough). Tests that take the
 `device` fixture run once per array backend: "cpu" (numpy), "fakegpu" (a strict CuPy stand-in that
 refuses to mix with numpy, see tests/fakegpu.py) and "cuda" (CuPy; marked `gpu`, skipped without one).
+Tests that take the `torch` fixture compare with PyTorch and are skipped without it.
 """
 
 import importlib.util
@@ -52,6 +53,13 @@ DEVICES = [
         marks=[pytest.mark.gpu, pytest.mark.skipif(not _cuda_available(), reason="needs CuPy and an NVIDIA GPU")],
     ),
 ]
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch, the reference many tests compare against: only the tests that take this fixture are
+    skipped where it is not installed (CI installs it; the other tests check behaviour without it)."""
+    return pytest.importorskip("torch")
 
 
 @pytest.fixture(params=DEVICES)

@@ -62,6 +62,29 @@ def test_backward_on_a_leaf(device):
     assert x.grad.item() == 1.0
 
 
+def test_no_two_grad_arrays_share_memory(device):
+    x = tg.tensor([1.0, 2.0], requires_grad=True, device=device)
+    y = tg.tensor([3.0, 4.0], requires_grad=True, device=device)
+    hidden = x + y  # add's backward hands the same upstream array to both inputs
+    hidden.retain_grad()
+    seed = tg.ones(2, device=device)
+    hidden.backward(seed)
+    arrays = {"x": x.grad._data, "y": y.grad._data, "hidden": hidden.grad._data, "seed": seed._data}
+    xp = get_array_module(x.grad._data)
+    for first, second in [("x", "y"), ("x", "hidden"), ("y", "hidden"), ("x", "seed"), ("hidden", "seed")]:
+        assert not xp.shares_memory(arrays[first], arrays[second]), f"{first}.grad and {second}"
+    tg.optim.SGD([x], lr=0.1).zero_grad(set_to_none=False)  # zeroes x.grad in place ...
+    np.testing.assert_array_equal(y.grad.cpu().numpy(), [1.0, 1.0])  # ... and only x.grad
+    y.grad.zero_()
+    np.testing.assert_array_equal(hidden.grad.cpu().numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(seed.cpu().numpy(), [1.0, 1.0])
+    leaf = tg.tensor([5.0], requires_grad=True, device=device)
+    leaf_seed = tg.tensor([2.0], device=device)
+    leaf.backward(leaf_seed)
+    leaf.grad.zero_()
+    assert leaf_seed.item() == 2.0
+
+
 def test_non_scalar_backward_without_gradient_says_what_to_do():
     with pytest.raises(RuntimeError, match=r"only for scalar outputs.*shape \(2,\).*gradient="):
         (tg.ones(2, requires_grad=True) * 2).backward()

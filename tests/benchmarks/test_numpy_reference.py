@@ -6,8 +6,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
@@ -23,7 +21,7 @@ benchmark = load("bench_training")  # its model definitions: the tests check the
 
 
 @pytest.mark.parametrize("padding", [0, 1, 2])
-def test_conv2d_forward_and_every_gradient_match_torch(padding):
+def test_conv2d_forward_and_every_gradient_match_torch(torch, padding):
     rng = np.random.default_rng(padding)
     x, weight, bias = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
     out, columns = reference.conv2d_forward(x, weight, bias, padding, np)
@@ -37,7 +35,7 @@ def test_conv2d_forward_and_every_gradient_match_torch(padding):
         np.testing.assert_allclose(grad, value.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-def test_max_pool_sends_each_windows_gradient_to_its_first_maximum_as_torch():
+def test_max_pool_sends_each_windows_gradient_to_its_first_maximum_as_torch(torch):
     rng = np.random.default_rng(0)
     x = rng.integers(0, 3, (2, 3, 6, 8)).astype(np.float64)  # few distinct values: many ties
     out = reference.max_pool2x2_forward(x, np)
@@ -50,7 +48,7 @@ def test_max_pool_sends_each_windows_gradient_to_its_first_maximum_as_torch():
     np.testing.assert_allclose(grad, input.grad.numpy(), rtol=1e-12)
 
 
-def run_torch_steps(model, loss_function, x, target, lr, steps):
+def run_torch_steps(torch, model, loss_function, x, target, lr, steps):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(steps):
         optimizer.zero_grad()
@@ -60,16 +58,16 @@ def run_torch_steps(model, loss_function, x, target, lr, steps):
     return loss.item(), [value.detach().numpy() for value in model.state_dict().values()]
 
 
-def check_against_torch(model, reference_run, loss_function, x, target, steps=2, lr=0.1):
+def check_against_torch(torch, model, reference_run, loss_function, x, target, steps=2, lr=0.1):
     weights = [value.detach().numpy().copy() for value in model.state_dict().values()]
     reference_loss = reference_run(weights, x, target, lr)
-    expected_loss, expected_weights = run_torch_steps(model, loss_function, x, target, lr, steps)
+    expected_loss, expected_weights = run_torch_steps(torch, model, loss_function, x, target, lr, steps)
     assert float(reference_loss) == pytest.approx(expected_loss, rel=1e-10)
     for weight, expected in zip(weights, expected_weights):
         np.testing.assert_allclose(weight, expected, rtol=1e-9, atol=1e-12)
 
 
-def test_mlp_steps_match_torch():
+def test_mlp_steps_match_torch(torch):
     nn = torch.nn
     model = nn.Sequential(nn.Linear(12, 6), nn.ReLU(), nn.Linear(6, 4)).double()
     rng = np.random.default_rng(1)
@@ -78,10 +76,10 @@ def test_mlp_steps_match_torch():
         step = reference.MLPStep(weights, x, target, lr, np)
         return [step.step() for _ in range(2)][-1]
 
-    check_against_torch(model, run, nn.CrossEntropyLoss(), rng.standard_normal((5, 12)), rng.integers(0, 4, 5))
+    check_against_torch(torch, model, run, nn.CrossEntropyLoss(), rng.standard_normal((5, 12)), rng.integers(0, 4, 5))
 
 
-def test_cnn_steps_match_torch():
+def test_cnn_steps_match_torch(torch):
     nn = torch.nn
     model = benchmark.cnn(nn).double()
     rng = np.random.default_rng(2)
@@ -90,10 +88,12 @@ def test_cnn_steps_match_torch():
         step = reference.CNNStep(weights, x, target, lr, np)
         return [step.step() for _ in range(2)][-1]
 
-    check_against_torch(model, run, nn.CrossEntropyLoss(), rng.standard_normal((3, 1, 28, 28)), rng.integers(0, 10, 3))
+    check_against_torch(
+        torch, model, run, nn.CrossEntropyLoss(), rng.standard_normal((3, 1, 28, 28)), rng.integers(0, 10, 3)
+    )
 
 
-def test_xor_training_matches_torch():
+def test_xor_training_matches_torch(torch):
     nn = torch.nn
     model = benchmark.xor_mlp(nn).double()
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
@@ -102,4 +102,4 @@ def test_xor_training_matches_torch():
     def run(weights, x, target, lr):
         return reference.xor_training(weights, x, target, lr, 20, np)
 
-    check_against_torch(model, run, nn.MSELoss(), x, target, steps=20, lr=0.5)
+    check_against_torch(torch, model, run, nn.MSELoss(), x, target, steps=20, lr=0.5)

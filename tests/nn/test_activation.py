@@ -8,8 +8,6 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn
 
-torch = pytest.importorskip("torch")
-
 LAYERS = {
     "ReLU": lambda m: m.nn.ReLU(),
     "Sigmoid": lambda m: m.nn.Sigmoid(),
@@ -22,7 +20,7 @@ LAYERS = {
 
 
 @pytest.mark.parametrize("name", LAYERS)
-def test_layers_match_torch(device, name):
+def test_layers_match_torch(torch, device, name):
     x = np.random.default_rng(0).standard_normal((3, 4, 2)).astype(np.float32)
     x[np.abs(x) < 0.05] = 0.5  # away from relu's kink
     assert_matches_torch(lambda m, t: LAYERS[name](m)(t), x, device=device)

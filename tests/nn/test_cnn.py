@@ -8,8 +8,6 @@ from nn_reference import host
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 
-torch = pytest.importorskip("torch")
-
 
 def cnn(m):
     return m.nn.Sequential(
@@ -29,7 +27,7 @@ def batch(seed=0, size=8):
     return rng.standard_normal((size, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, size)
 
 
-def test_cnn_loss_and_every_gradient_match_torch(device):
+def test_cnn_loss_and_every_gradient_match_torch(torch, device):
     torch.manual_seed(0)
     theirs = cnn(torch)
     ours = cnn(tg)

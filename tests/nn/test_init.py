@@ -11,8 +11,6 @@ import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.nn import init
 
-torch = pytest.importorskip("torch")
-
 SHAPES = [(30, 20), (16, 3, 5, 5), (8, 4, 3), (7, 1, 2, 3, 2)]
 
 
@@ -21,14 +19,20 @@ SHAPES = [(30, 20), (16, 3, 5, 5), (8, 4, 3), (7, 1, 2, 3, 2)]
     [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None), ("relu", None), ("leaky_relu", None),
      ("leaky_relu", 0.2), ("leaky_relu", math.sqrt(5)), ("selu", None)],
 )  # fmt: skip
-def test_calculate_gain_matches_torch(nonlinearity, param):
+def test_calculate_gain_matches_torch(torch, nonlinearity, param):
     assert init.calculate_gain(nonlinearity, param) == pytest.approx(torch.nn.init.calculate_gain(nonlinearity, param))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_fans_match_torch(shape):
+def test_fans_match_torch(torch, shape):
     ours = init._calculate_fan_in_and_fan_out(tg.zeros(*shape))
     assert ours == torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(*shape))
+
+
+def fans(shape):
+    """(fan_in, fan_out) by PyTorch's formula: each kernel element counts once per input / output channel."""
+    receptive_field = math.prod(shape[2:])
+    return shape[1] * receptive_field, shape[0] * receptive_field
 
 
 def sample(initialiser, shape, **kwargs):
@@ -41,8 +45,8 @@ def sample(initialiser, shape, **kwargs):
 @pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
 @pytest.mark.parametrize("a, nonlinearity", [(0, "relu"), (math.sqrt(5), "leaky_relu")])
 def test_kaiming_distributions(shape, mode, a, nonlinearity):
-    fan = torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(*shape))[mode == "fan_out"]
-    std = torch.nn.init.calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    fan = fans(shape)[mode == "fan_out"]
+    std = math.sqrt(2 / (1 + a**2)) / math.sqrt(fan)  # relu's gain is leaky_relu's with slope a = 0
     uniform = sample(init.kaiming_uniform_, shape, a=a, mode=mode, nonlinearity=nonlinearity)
     bound = math.sqrt(3) * std
     assert uniform.min() >= -bound and uniform.max() <= bound and uniform.max() > 0.99 * bound
@@ -54,7 +58,7 @@ def test_kaiming_distributions(shape, mode, a, nonlinearity):
 @pytest.mark.parametrize("shape", [(200, 300), (64, 32, 3, 3)])
 @pytest.mark.parametrize("gain", [1.0, 5 / 3])
 def test_xavier_distributions(shape, gain):
-    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(*shape))
+    fan_in, fan_out = fans(shape)
     std = gain * math.sqrt(2 / (fan_in + fan_out))
     uniform = sample(init.xavier_uniform_, shape, gain=gain)
     assert np.abs(uniform).max() <= math.sqrt(3) * std and uniform.std() == pytest.approx(std, rel=0.03)
@@ -71,7 +75,21 @@ def test_simple_initialisers():
     assert sample(init.uniform_, (3,)).dtype == np.float32
 
 
-def test_default_layer_init_bounds_match_torch():
+@pytest.mark.parametrize("shape", SHAPES)
+def test_fans_follow_the_formula(shape):
+    assert init._calculate_fan_in_and_fan_out(tg.zeros(*shape)) == fans(shape)
+
+
+def test_gains_by_hand():
+    assert init.calculate_gain("linear") == init.calculate_gain("conv2d") == init.calculate_gain("sigmoid") == 1
+    assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
+    assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
+    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))  # default slope 0.01
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+    assert init.calculate_gain("selu") == pytest.approx(3 / 4)
+
+
+def test_default_layer_init_bounds_match_torch(torch):
     for ours, theirs in ((nn.Conv2d(6, 4, 5), torch.nn.Conv2d(6, 4, 5)), (nn.Linear(50, 7), torch.nn.Linear(50, 7))):
         for (name, our_parameter), their_parameter in zip(ours.named_parameters(), theirs.parameters()):
             bound = 1 / math.sqrt(torch.nn.init._calculate_fan_in_and_fan_out(theirs.weight)[0])

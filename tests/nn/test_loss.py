@@ -1,5 +1,8 @@
-"""Losses: values and gradients against PyTorch for every option, gradcheck, stability on extreme
+"""Losses: values and gradients against PyTorch for every option, values against numpy references
+written from the formulas and by hand, gradcheck, stability on extreme
 logits, and the errors for bad targets."""
+
+import math
 
 import numpy as np
 import pytest
@@ -20,6 +23,108 @@ def classification_case(seed, rows=6, classes=4, spatial=()):
     logits = (rng.standard_normal((rows, classes, *spatial)) * 3).astype(np.float32)
     target = rng.integers(0, classes, size=(rows, *spatial))
     return logits, target
+
+
+def reduced(loss_rows, reduction, divisor):
+    """The losses as `reduction` asks: as they are, summed, or summed and divided by `divisor`."""
+    return {"none": loss_rows, "sum": loss_rows.sum(), "mean": loss_rows.sum() / divisor}[reduction]
+
+
+def reference_cross_entropy(logits, target, weight, ignore_index, reduction, label_smoothing):
+    """Cross entropy in numpy from its formula, as PyTorch documents it: with q the target (one-hot
+    of the class, or given probabilities) and eps = label_smoothing over C classes, each row's loss is
+    -sum_c w_c * ((1 - eps) q_c + eps / C) * log_softmax(x)_c. Ignored rows count 0; "mean" divides by
+    the summed weight w[y] of the counted rows (by the row count for probability targets)."""
+    rows, classes = logits.shape
+    weight = np.ones(classes) if weight is None else weight
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    if target.ndim == 2:
+        smoothed = (1 - label_smoothing) * target + label_smoothing / classes
+        return reduced(-(weight * smoothed * log_probs).sum(axis=1), reduction, rows)
+    counted = target != ignore_index
+    safe_target = np.where(counted, target, 0)
+    one_hot = np.eye(classes)[safe_target]
+    smoothed = (1 - label_smoothing) * one_hot + label_smoothing / classes
+    loss_rows = -(weight * smoothed * log_probs).sum(axis=1) * counted
+    return reduced(loss_rows, reduction, (weight[safe_target] * counted).sum())
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore", [False, True])
+def test_cross_entropy_matches_the_numpy_reference(device, reduction, label_smoothing, weighted, ignore):
+    logits, target = classification_case(0)
+    logits = logits.astype(np.float64)
+    if ignore:
+        target[[1, 4]] = -1
+    weight = np.array([0.5, 2.0, 1.0, 3.0]) if weighted else None
+    options = dict(ignore_index=-1 if ignore else -100, reduction=reduction, label_smoothing=label_smoothing)
+    expected = reference_cross_entropy(logits, target, weight, **options)
+    x, y = tg.tensor(logits, device=device, requires_grad=True), tg.tensor(target, device=device)
+    w = None if weight is None else tg.tensor(weight, device=device)
+    np.testing.assert_allclose(host(F.cross_entropy(x, y, w, **options)), expected, rtol=1e-12)
+    assert gradcheck(lambda t: F.cross_entropy(t, y, w, **options), x)  # the gradient of that very value
+    probabilities = np.random.default_rng(1).dirichlet(np.ones(4), size=6)
+    expected = reference_cross_entropy(logits, probabilities, weight, -100, reduction, label_smoothing)
+    soft_target = tg.tensor(probabilities, device=device)
+    actual = F.cross_entropy(x, soft_target, w, reduction=reduction, label_smoothing=label_smoothing)
+    np.testing.assert_allclose(host(actual), expected, rtol=1e-12)
+
+
+def test_cross_entropy_by_hand():
+    logits = tg.tensor([[math.log(3.0), 0.0]])  # probabilities 0.75 and 0.25
+    target = tg.tensor([0])
+    assert F.cross_entropy(logits, target).item() == pytest.approx(-math.log(0.75))
+    # label smoothing 0.2 over 2 classes aims at (0.8 + 0.1, 0.1) instead of (1, 0)
+    expected = -(0.9 * math.log(0.75) + 0.1 * math.log(0.25))
+    assert F.cross_entropy(logits, target, label_smoothing=0.2).item() == pytest.approx(expected)
+    three_rows = tg.tensor([[math.log(3.0), 0.0]] * 3)
+    # an ignored row neither adds to the mean nor counts in its divisor: 2 rows of -log(0.75), / 2
+    ignoring = F.cross_entropy(three_rows, tg.tensor([0, -100, 0]))
+    assert ignoring.item() == pytest.approx(-math.log(0.75))
+    # class weights weigh each row by its class's weight, and "mean" divides by the summed weights
+    weighted = F.cross_entropy(three_rows, tg.tensor([0, 1, 1]), weight=tg.tensor([1.0, 3.0]))
+    assert weighted.item() == pytest.approx((-math.log(0.75) - 6 * math.log(0.25)) / 7)
+
+
+def test_binary_cross_entropy_clamps_each_log_at_minus_100():
+    probabilities = tg.tensor([0.0, 1.0, 0.0, 0.5])
+    target = tg.tensor([1.0, 0.0, 0.5, 1.0])
+    expected = [100.0, 100.0, 0.5 * 100 + 0.5 * 0, -math.log(0.5)]
+    loss = F.binary_cross_entropy(probabilities, target, reduction="none")
+    np.testing.assert_allclose(host(loss), expected, rtol=1e-6)
+    weighted = F.binary_cross_entropy(probabilities, target, weight=tg.tensor([1.0, 0.0, 2.0, 1.0]))
+    assert weighted.item() == pytest.approx((100 + 0 + 100 - math.log(0.5)) / 4)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_other_losses_match_their_formulas(device, reduction):
+    rng = np.random.default_rng(9)
+    logits, target = rng.standard_normal((4, 3)) * 3, rng.uniform(0, 1, (4, 3))
+    weight, pos_weight = rng.uniform(0.5, 2, (4, 1)), rng.uniform(0.5, 3, 3)
+    x, y = tg.tensor(logits, device=device), tg.tensor(target, device=device)
+    log_sigmoid, log_not_sigmoid = -np.logaddexp(0, -logits), -np.logaddexp(0, logits)
+    expected = -weight * (pos_weight * target * log_sigmoid + (1 - target) * log_not_sigmoid)
+    actual = F.binary_cross_entropy_with_logits(
+        x, y, tg.tensor(weight, device=device), reduction=reduction, pos_weight=tg.tensor(pos_weight, device=device)
+    )
+    np.testing.assert_allclose(host(actual), reduced(expected, reduction, expected.size), rtol=1e-12)
+    probabilities = 1 / (1 + np.exp(-logits))
+    expected = -(target * np.log(probabilities) + (1 - target) * np.log(1 - probabilities))
+    actual = F.binary_cross_entropy(tg.tensor(probabilities, device=device), y, reduction=reduction)
+    np.testing.assert_allclose(host(actual), reduced(expected, reduction, expected.size), rtol=1e-10)
+    expected = (logits - target) ** 2
+    np.testing.assert_allclose(host(F.mse_loss(x, y, reduction=reduction)), reduced(expected, reduction, 12))
+    class_weight = np.array([0.5, 2.0, 1.0])
+    labels = np.array([0, 2, -100, 1])
+    counted, safe_labels = labels != -100, np.maximum(labels, 0)
+    picked = np.where(counted, -class_weight[safe_labels] * logits[np.arange(4), safe_labels], 0.0)
+    actual = F.nll_loss(
+        x, tg.tensor(labels, device=device), tg.tensor(class_weight, device=device), reduction=reduction
+    )
+    np.testing.assert_allclose(host(actual), reduced(picked, reduction, 0.5 + 1.0 + 2.0), rtol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

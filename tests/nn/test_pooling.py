@@ -3,8 +3,9 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from nn_reference import assert_matches_torch, host, window_geometries
 
 import tinygrad_edu as tg
@@ -67,6 +68,42 @@ def test_max_pool2d_matches_torch(device, case, ceil_mode):
         x.astype(np.float32),
         device=device,
     )
+
+
+def naive_max_pool2d_backward(x, grad_output, kernel, stride):
+    """The documented tie rule as a loop: each window's gradient goes to its first maximum in
+    row-major order; overlapping windows add up."""
+    grad = np.zeros_like(x)
+    for n, c, y, x_position in np.ndindex(grad_output.shape):
+        top, left = y * stride[0], x_position * stride[1]
+        window = x[n, c, top : top + kernel[0], left : left + kernel[1]]
+        row, column = np.unravel_index(np.argmax(window), window.shape)
+        grad[n, c, top + row, left + column] += grad_output[n, c, y, x_position]
+    return grad
+
+
+@st.composite
+def pool_cases_with_ties(draw):
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    height, width = kernel[0] + draw(st.integers(0, 4)), kernel[1] + draw(st.integers(0, 4))
+    x = draw(hnp.arrays(np.float64, (1, 2, height, width), elements=st.integers(0, 2).map(float)))
+    return x, kernel, stride
+
+
+@settings(max_examples=4 * settings().max_examples)
+@given(case=pool_cases_with_ties())
+@example(case=(np.full((1, 2, 4, 4), 1.0), (2, 2), (2, 2)))  # every window tied throughout
+@example(case=(np.array([[[[0.0, 2.0, 2.0], [2.0, 2.0, 0.0]]]]), (2, 2), (1, 1)))  # overlapping, shared ties
+@example(case=(np.array([[[[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]]]), (3, 2), (3, 2)))
+def test_ties_send_the_gradient_to_each_windows_first_maximum(device, case):
+    x, kernel, stride = case
+    tensor = tg.tensor(x, device=device, requires_grad=True)
+    out = F.max_pool2d(tensor, kernel, stride)
+    np.testing.assert_array_equal(host(out), naive_max_pool2d(x, kernel, stride, (0, 0), (1, 1)))
+    upstream = np.random.default_rng(0).standard_normal(out.shape)
+    out.backward(tg.tensor(upstream, device=device))
+    np.testing.assert_allclose(host(tensor.grad), naive_max_pool2d_backward(x, upstream, kernel, stride))
 
 
 @pytest.mark.parametrize("kernel, stride", [(2, None), (3, 3), ((2, 3), (2, 3)), (2, 1), (3, 2)])

@@ -3,7 +3,7 @@ gradients by gradcheck (repeated indices must add up), PyTorch semantics and err
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from torch_reference import assert_matches_torch
 
@@ -32,11 +32,31 @@ def test_reshape_and_view(device, data):
     check(device, lambda t: t.view(-1), lambda a: a.reshape(-1), x)
 
 
-@given(data=st.data())
-def test_permute_transpose_and_T(device, data):
-    x = data.draw(tgst.smooth_arrays(data.draw(tgst.shapes(min_dims=2))))
-    order = tuple(data.draw(st.permutations(range(x.ndim))))
-    first, second = data.draw(st.integers(-x.ndim, x.ndim - 1)), data.draw(st.integers(0, x.ndim - 1))
+# Cheap property tests draw four times the profile's examples (100 in the ci profile).
+MORE_EXAMPLES = settings(max_examples=4 * settings().max_examples)
+
+
+def ramp(*shape):
+    """0.1, 0.2, ... in the given shape: distinct values, so a misplaced element shows."""
+    return (np.arange(1, np.prod(shape) + 1) / 10).reshape(shape)
+
+
+@st.composite
+def arrays_and_permutations(draw):
+    x = draw(tgst.smooth_arrays(draw(tgst.shapes(min_dims=2, max_dims=4))))
+    order = tuple(draw(st.permutations(range(x.ndim))))
+    return x, order, draw(st.integers(-x.ndim, x.ndim - 1)), draw(st.integers(0, x.ndim - 1))
+
+
+@MORE_EXAMPLES
+@given(case=arrays_and_permutations())
+@example(case=(ramp(2, 3, 4), (1, 2, 0), 0, 2))  # 3-cycles: the backward needs the inverse permutation,
+@example(case=(ramp(2, 3, 4), (2, 0, 1), -1, 1))  # which differs from the permutation itself
+@example(case=(ramp(2, 2, 2), (1, 2, 0), 0, 1))  # equal sides: a wrong inverse keeps the shape, not the values
+@example(case=(ramp(2, 3, 4, 5), (1, 3, 0, 2), -4, 3))
+@example(case=(ramp(2, 3, 4, 5), (3, 2, 0, 1), 1, 2))
+def test_permute_transpose_and_T(device, case):
+    x, order, first, second = case
     check(device, lambda t: t.permute(*order), lambda a: a.transpose(order), x)
     check(device, lambda t: t.transpose(first, second), lambda a: np.swapaxes(a, first, second), x)
     check(device, lambda t: t.T, lambda a: a.T, x)
@@ -93,11 +113,20 @@ def test_getitem_with_ints_slices_none_and_ellipsis(device, data):
     check(device, lambda t: t[index], lambda a: a[index], x)
 
 
-@given(data=st.data())
-def test_getitem_with_repeated_integer_indices_adds_gradients_up(device, data):
-    x = data.draw(tgst.smooth_arrays(data.draw(tgst.shapes(min_dims=1))))
+@st.composite
+def arrays_and_picks(draw):
+    x = draw(tgst.smooth_arrays(draw(tgst.shapes(min_dims=1))))
     size = x.shape[0]
-    picks = data.draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=2 * size + 2))
+    return x, draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=2 * size + 2))
+
+
+@MORE_EXAMPLES
+@given(case=arrays_and_picks())
+@example(case=(ramp(3), [1, 1, -2, 0]))  # row 1 picked three times (once as -2): its gradient is 3
+@example(case=(ramp(3, 2), [2, 2]))
+@example(case=(ramp(2, 2, 2), [0, -2, 0, 1]))
+def test_getitem_with_repeated_integer_indices_adds_gradients_up(device, case):
+    x, picks = case
     index = tg.tensor(picks, device=device)
     check(device, lambda t: t[index], lambda a: a[np.array(picks)], x)
     check(device, lambda t: t[..., None][picks], lambda a: a[..., None][picks], x)
@@ -136,11 +165,22 @@ def test_cat_and_stack(device, data):
     check(device, lambda s, t: tg.stack([s, t], stack_dim), lambda p, q: np.stack([p, q], stack_dim), a, c)
 
 
-@given(data=st.data())
-def test_pad_lists_the_last_dim_first(device, data):
-    x = data.draw(tgst.smooth_arrays(data.draw(tgst.shapes(min_dims=1))))
-    padded_dims = data.draw(st.integers(1, x.ndim))
-    pad = tuple(data.draw(st.lists(st.integers(0, 2), min_size=2 * padded_dims, max_size=2 * padded_dims)))
+@st.composite
+def arrays_and_pads(draw):
+    x = draw(tgst.smooth_arrays(draw(tgst.shapes(min_dims=1))))
+    padded_dims = draw(st.integers(1, x.ndim))
+    return x, tuple(draw(st.lists(st.integers(0, 2), min_size=2 * padded_dims, max_size=2 * padded_dims)))
+
+
+@MORE_EXAMPLES
+@given(case=arrays_and_pads())
+@example(case=(ramp(3), (2, 0)))  # asymmetric: only before
+@example(case=(ramp(2, 3), (0, 1, 2, 0)))  # after on the last dim, before on the one in front
+@example(case=(ramp(2, 3, 4), (1, 0, 0, 2)))
+@example(case=(ramp(2, 3, 4), (0, 2, 1, 0, 2, 1)))
+def test_pad_lists_the_last_dim_first(device, case):
+    x, pad = case
+    padded_dims = len(pad) // 2
     widths = [(0, 0)] * (x.ndim - padded_dims) + [(pad[2 * i], pad[2 * i + 1]) for i in reversed(range(padded_dims))]
     check(device, lambda t: tg.pad(t, pad, value=1.5), lambda a: np.pad(a, widths, constant_values=1.5), x)
 

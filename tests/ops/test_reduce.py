@@ -3,8 +3,9 @@ values, gradients and tie rules, and the errors."""
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from torch_reference import assert_matches_torch
 
 import tinygrad_edu as tg
@@ -123,6 +124,47 @@ def test_softmax_family(device, name, data):
     result = getattr(tg.tensor(x, device=device), name)(dim)
     np.testing.assert_allclose(host(result), expected, rtol=1e-10, atol=1e-12)
     assert gradcheck(lambda t: getattr(t, name)(dim), tg.tensor(x, device=device, requires_grad=True))
+
+
+@st.composite
+def arrays_with_ties(draw):
+    """Arrays of the values 0, 1 and 2 only (ties everywhere) and a dim."""
+    shape = draw(tgst.shapes(min_dims=1))
+    x = draw(hnp.arrays(np.float64, shape, elements=st.integers(0, 2).map(float)))
+    return x, draw(st.integers(-len(shape), len(shape) - 1))
+
+
+@settings(max_examples=4 * settings().max_examples)
+@given(case=arrays_with_ties())
+@example(case=(np.full((2, 3), 2.0), 1))  # all tied
+@example(case=(np.array([[1.0, 3.0, 3.0], [3.0, 0.0, 3.0]]), -1))
+@example(case=(np.array([[[2.0, 2.0], [0.0, 2.0]], [[1.0, 1.0], [1.0, 0.0]]]), 0))
+def test_ties_follow_the_documented_rule(device, case):
+    """max/min along a dim: the first extreme's index, which gets all the gradient; amax/amin and
+    max()/min() of everything: the gradient shared evenly among the tied extremes (as PyTorch)."""
+    x, dim = case
+    upstream_rng = np.random.default_rng(0)
+    for name, extreme in (("max", np.max), ("min", np.min)):
+        tensor = tg.tensor(x, device=device, requires_grad=True)
+        values, indices = getattr(tensor, name)(dim)
+        first = getattr(np, "arg" + name)(x, axis=dim)
+        np.testing.assert_array_equal(host(indices), first)
+        upstream = upstream_rng.standard_normal(values.shape)
+        values.backward(tg.tensor(upstream, device=device))
+        expected = np.zeros_like(x)
+        np.put_along_axis(expected, np.expand_dims(first, dim), np.expand_dims(upstream, dim), axis=dim)
+        np.testing.assert_allclose(host(tensor.grad), expected, err_msg=f"{name}(dim)")
+
+        tensor = tg.tensor(x, device=device, requires_grad=True)
+        getattr(tensor, "a" + name)(dim).backward(tg.tensor(upstream, device=device))
+        is_extreme = x == extreme(x, axis=dim, keepdims=True)
+        shared = np.expand_dims(upstream, dim) * is_extreme / is_extreme.sum(axis=dim, keepdims=True)
+        np.testing.assert_allclose(host(tensor.grad), shared, err_msg=f"a{name}(dim)")
+
+        tensor = tg.tensor(x, device=device, requires_grad=True)
+        getattr(tensor, name)().backward()
+        is_extreme = x == extreme(x)
+        np.testing.assert_allclose(host(tensor.grad), is_extreme / is_extreme.sum(), err_msg=f"{name}()")
 
 
 def test_softmax_is_stable_for_large_inputs(device):

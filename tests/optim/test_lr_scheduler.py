@@ -37,6 +37,26 @@ def test_schedule_matches_torch_for_many_epochs(name, options):
         their_scheduler.step()
 
 
+CLOSED_FORMS = {
+    "StepLR": lambda base_lr, epoch, step_size, gamma=0.1: base_lr * gamma ** (epoch // step_size),
+    "CosineAnnealingLR": lambda base_lr, epoch, T_max, eta_min=0.0: (
+        eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * epoch / T_max)) / 2
+    ),
+}
+
+
+@pytest.mark.parametrize("name, options", SCHEDULES, ids=lambda value: str(value))
+def test_schedule_follows_its_closed_form_for_many_epochs(name, options):
+    optimizer = two_group_optimizer(optim, lambda: tg.zeros(2, requires_grad=True))
+    scheduler = getattr(lr_scheduler, name)(optimizer, **options)
+    for epoch in range(25):  # past T_max: the cosine goes back up
+        expected = [CLOSED_FORMS[name](base_lr, epoch, **options) for base_lr in (0.1, 0.5)]
+        np.testing.assert_allclose(scheduler.get_last_lr(), expected, rtol=1e-9, atol=1e-12, err_msg=f"epoch {epoch}")
+        assert [group["lr"] for group in optimizer.param_groups] == scheduler.get_last_lr()
+        optimizer.step()
+        scheduler.step()
+
+
 def test_step_lr_closed_form():
     optimizer = optim.SGD([tg.zeros(1, requires_grad=True)], lr=1.0)
     scheduler = lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)

@@ -12,6 +12,8 @@ SGD_OPTIONS = [
     dict(lr=0.1, weight_decay=0.01),
     dict(lr=0.1, momentum=0.9, weight_decay=0.1, nesterov=True),
     dict(lr=0.1, momentum=0.5, maximize=True),
+    dict(lr=0.1, weight_decay=0.5, maximize=True),  # the order of the two matters
+    dict(lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.1, maximize=True),
     dict(),  # lr defaults to 1e-3, as in PyTorch 2
 ]
 
@@ -19,6 +21,40 @@ SGD_OPTIONS = [
 @pytest.mark.parametrize("options", SGD_OPTIONS, ids=lambda options: ",".join(options) or "defaults")
 def test_sgd_matches_torch(compare_with_torch, options):
     compare_with_torch(lambda optim_module, params: optim_module.SGD(params, **options))
+
+
+@pytest.mark.parametrize("options", SGD_OPTIONS, ids=lambda options: ",".join(options) or "defaults")
+def test_sgd_matches_the_numpy_reference(compare_with_reference, options):
+    compare_with_reference("SGD", options)
+
+
+def sgd_steps(grads, weight=1.0, **options):
+    """The weight after one SGD step per gradient, from weight (a one-element parameter)."""
+    param = tg.tensor([weight], requires_grad=True)
+    optimizer = optim.SGD([param], **options)
+    for grad in grads:
+        param.grad = tg.tensor([grad])
+        optimizer.step()
+    return param.item()
+
+
+def test_sgd_momentum_by_hand():
+    # buffers: 1, then 0.5 * 1 + 2 = 2.5; steps of lr * buffer: 1 - 0.1 - 0.25
+    assert sgd_steps([1.0, 2.0], lr=0.1, momentum=0.5) == pytest.approx(0.65)
+    # dampening scales only the new gradient after the first step: buffer 0.5 * 1 + 0.25 * 2 = 1
+    assert sgd_steps([1.0, 2.0], lr=0.1, momentum=0.5, dampening=0.75) == pytest.approx(0.8)
+    # nesterov steps along g + momentum * buffer: 1 + 0.5 * 1, then 2 + 0.5 * 2.5
+    assert sgd_steps([1.0, 2.0], lr=0.1, momentum=0.5, nesterov=True) == pytest.approx(1 - 0.15 - 0.325)
+
+
+def test_sgd_weight_decay_and_maximize_by_hand():
+    # weight decay adds 0.5 * w to the gradient: 1 - 0.1 * (2 + 0.5)
+    assert sgd_steps([2.0], lr=0.1, weight_decay=0.5) == pytest.approx(0.75)
+    # maximize ascends the gradient: 1 + 0.1 * 2
+    assert sgd_steps([2.0], lr=0.1, maximize=True) == pytest.approx(1.2)
+    # both: PyTorch negates the gradient first, then adds the decay (which still pulls w to 0):
+    # g = -2 + 0.5 * 1 = -1.5, so w = 1 + 0.15; negating (g + decay) instead would give 1.25
+    assert sgd_steps([2.0], lr=0.1, weight_decay=0.5, maximize=True) == pytest.approx(1.15)
 
 
 def test_sgd_parameter_groups_match_torch(compare_with_torch):
