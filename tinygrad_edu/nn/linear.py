@@ -33,11 +33,6 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear: input of shape {tuple(input.shape)} doesn't fit in_features={self.in_features} "
-                f"(weight shape {tuple(self.weight.shape)}): the input's last dim must be {self.in_features}"
-            )
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
