@@ -175,7 +175,6 @@ def test_backward_runs_each_node_once_however_many_paths_lead_to_it():
     assert x.grad.item() == 2.0**60
 
 
-
 def test_backward_gradient_dtype_follows_the_tensor():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x * 2).backward(tg.tensor([1.0, 1.0], dtype=tg.float64))

@@ -290,8 +290,10 @@ class Tensor:
 
     def _inplace(self, op, other, update, alpha=1):
         """update(self's array, alpha * other) with other's array (or number); the errors name op."""
-        self._check_inplace(op)
-        other = _array_on_device_of(self, other, op) if isinstance(other, Tensor) else other
+        if self._requires_grad and grad_mode._enabled:  # the test inline: optimizers call this per parameter
+            self._check_inplace(op)
+        if isinstance(other, Tensor):
+            other = _array_on_device_of(self, other, op)
         if alpha != 1:
             other = other * alpha
         try:

@@ -1,7 +1,5 @@
 """`Conv2d`: a bank of learned filters slid over an image (the op itself is im2col, in ops/conv.py)."""
 
-import math
-
 from .. import creation
 from ..arguments import pair
 from . import functional as F
@@ -53,11 +51,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.layer_default_(self.weight, self.bias)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -86,7 +86,7 @@ class Adam(Optimizer):
                 if amsgrad:
                     exp_avg_sq = state["max_exp_avg_sq"].copy_(state["max_exp_avg_sq"].maximum(exp_avg_sq))
                 step_size = lr / (1 - beta1**step)
-                denominator = exp_avg_sq.sqrt() / math.sqrt(1 - beta2**step) + eps
+                denominator = exp_avg_sq.sqrt().div_(math.sqrt(1 - beta2**step)).add_(eps)
                 param.addcdiv_(exp_avg, denominator, value=-step_size)
         return loss
 
