@@ -19,7 +19,7 @@ import operator
 import numpy as np
 
 from tinygrad_edu import backend
-from tinygrad_edu.backend import Device
+from tinygrad_edu.arguments import Device
 
 DEVICE_COUNT = 2  # fakegpu:0 and fakegpu:1, enough to test moves and mixing between GPUs
 DEFAULT_DEVICE_INDEX = 0  # where arrays made from scratch (xp.zeros, xp.asarray(list)) live: CuPy's current device

@@ -1,5 +1,5 @@
-"""The backward engine: accumulation, graph shapes, retain_graph, freeing, memory, deep graphs, and
-the Function pattern as a user writes it."""
+"""The backward engine: accumulation, graph shapes, retain_graph, freeing, memory and deep graphs
+(the Function contract itself: tests/test_function.py)."""
 
 import gc
 import tracemalloc
@@ -11,7 +11,6 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Function
 from tinygrad_edu.backend import get_array_module
-from tinygrad_edu.testing import gradcheck
 
 
 def host(tensor):
@@ -198,112 +197,6 @@ def test_backward_runs_each_node_once_however_many_paths_lead_to_it():
     out.backward()
     assert len(calls) == 60
     assert x.grad.item() == 2.0**60
-
-
-# ----- the Function pattern, as a learner writes a new op --------------------------------------
-
-
-class Cube(Function):
-    """out = x**3;  dx = g * 3 x**2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x * x
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return grad_output * 3 * x * x
-
-
-class ScaledSoftplus(Function):
-    """out = log(1 + e**(scale * x)) / scale, with a non-tensor argument;  dx = g * sigmoid(scale * x)."""
-
-    @staticmethod
-    def forward(ctx, x, scale):
-        xp = get_array_module(x)
-        ctx.save_for_backward(x)
-        ctx.scale = scale
-        return xp.logaddexp(0, scale * x) / scale
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        xp = get_array_module(x)
-        return grad_output / (1 + xp.exp(-ctx.scale * x)), None
-
-
-def test_a_user_written_function_trains_like_a_built_in_op(device):
-    x = tg.tensor([1.0, -2.0, 0.5], device=device, requires_grad=True)
-    y = Cube.apply(x)
-    assert y.grad_fn is not None and not y.is_leaf
-    assert "Cube" in repr(y.grad_fn)
-    y.sum().backward()
-    np.testing.assert_allclose(host(x.grad), 3 * np.array([1.0, -2.0, 0.5]) ** 2)
-    assert gradcheck(Cube.apply, tg.tensor([0.3, -1.2], dtype=tg.float64, device=device, requires_grad=True))
-
-
-def test_a_user_written_function_with_a_non_tensor_argument():
-    x = tg.tensor([0.3, -1.2, 2.0], dtype=tg.float64, requires_grad=True)
-    assert gradcheck(lambda x: ScaledSoftplus.apply(x, 2.0), x)
-    assert ScaledSoftplus.apply(x, 2.0).grad_fn.needs_input_grad == (True, False)
-
-
-def test_a_function_sees_which_inputs_need_grad():
-    seen = []
-
-    class Record(Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            seen.append(ctx.needs_input_grad)
-            return a + b
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output, grad_output
-
-    Record.apply(tg.ones(2, requires_grad=True), tg.ones(2))
-    assert seen == [(True, False)]
-    assert Record.apply(tg.ones(2), tg.ones(2)).grad_fn is None
-
-
-def test_a_backward_returning_the_wrong_number_of_gradients_is_named():
-    class TwoGradients(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output, grad_output
-
-    with pytest.raises(RuntimeError, match="TwoGradients.backward returned 2 gradients, but forward took 1"):
-        TwoGradients.apply(tg.ones(2, requires_grad=True)).sum().backward()
-
-
-def test_a_backward_returning_the_wrong_shape_is_named():
-    class Broadcasting(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x + get_array_module(x).zeros((3, 2), dtype=x.dtype)
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            return grad_output
-
-    with pytest.raises(RuntimeError, match=r"Broadcasting.backward returned a gradient of shape \(3, 2\).*unbroadcast"):
-        Broadcasting.apply(tg.ones(2, requires_grad=True)).sum().backward()
-
-
-def test_a_forward_must_return_an_array():
-    class ReturnsList(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return [1.0]
-
-    with pytest.raises(TypeError, match="ReturnsList.forward returned list"):
-        ReturnsList.apply(tg.ones(1))
 
 
 def test_backward_gradient_dtype_follows_the_tensor():

@@ -14,7 +14,7 @@ from fakegpu import FakeArray, xp
 
 import tinygrad_edu as tg
 from tinygrad_edu import backend
-from tinygrad_edu.backend import Device
+from tinygrad_edu.arguments import Device
 
 
 def fake(values, dtype=np.float32, device_index=0):

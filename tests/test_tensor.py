@@ -124,6 +124,25 @@ def test_in_place_updates_are_refused_while_recording_a_tensor_that_requires_gra
     np.testing.assert_array_equal(host(plain), [1.0, -1.0])
 
 
+def test_add_with_alpha_addcmul_and_addcdiv_follow_their_formulas_in_place(device):
+    rng = np.random.default_rng(4)
+    start, a = rng.standard_normal(3).astype(np.float32), rng.standard_normal(3).astype(np.float32)
+    b = (np.abs(rng.standard_normal(3)) + 0.5).astype(np.float32)
+    x, tensor_a, tensor_b = (tg.tensor(array, device=device) for array in (start, a, b))
+    assert x.add_(tensor_a, alpha=-0.5) is x
+    expected = start - 0.5 * a
+    np.testing.assert_allclose(host(x), expected, rtol=1e-6)
+    x.addcmul_(tensor_a, tensor_b, value=0.25)
+    expected = expected + 0.25 * a * b
+    np.testing.assert_allclose(host(x), expected, rtol=1e-6)
+    x.addcdiv_(tensor_a, tensor_b, value=-2.0)
+    np.testing.assert_allclose(host(x), expected - 2.0 * (a / b), rtol=1e-6)
+    assert x.dtype == tg.float32 and x.device == tensor_a.device
+    w = tg.ones(3, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="addcdiv_: a leaf tensor that requires grad"):
+        w.addcdiv_(tensor_a, tensor_b)
+
+
 def test_setitem(device):
     x = tg.zeros(2, 3, device=device)
     x[0] = 1.0

@@ -8,7 +8,7 @@ tensor([2., 4., 6.])
 """
 
 from . import cuda, data, datasets, nn, optim, testing
-from .backend import Device as device
+from .arguments import Device as device
 from .creation import (
     arange,
     as_tensor,
@@ -54,9 +54,10 @@ from .dtypes import (
 )
 from .dtypes import int as int
 from .function import Function
-from .functional import broadcast_shapes, cat, concat, concatenate, matmul, pad, stack, where
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .joining import cat, concat, concatenate, pad, stack
 from .model_summary import summary
+from .ops.broadcasting import broadcast_shapes
 from .random import initial_seed, manual_seed
 from .serialization import load, save
 from .shortcuts import *  # noqa: F403  (exp, sum, max, softmax, ... as in the torch namespace)

@@ -8,7 +8,7 @@ chain of 100,000 ops needs no deep Python recursion.
 """
 
 from .backend import backend_of
-from .function import _SECOND_BACKWARD
+from .errors import SECOND_BACKWARD
 from .tensor import Tensor
 
 
@@ -73,7 +73,7 @@ def _count_incoming_edges(root_node):
     while stack:
         node = stack.pop()
         if node.inputs is None:
-            raise RuntimeError(_SECOND_BACKWARD)
+            raise RuntimeError(SECOND_BACKWARD)
         for tensor in node.inputs:
             if tensor is None or tensor.grad_fn is None:
                 continue

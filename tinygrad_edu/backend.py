@@ -10,47 +10,7 @@ import importlib
 
 import numpy as np
 
-
-class Device:
-    """Where a tensor lives: `Device("cpu")`, `Device("cuda")`, `Device("cuda:1")`, as torch.device
-    (a bare int N means "cuda:N")."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type, index=None):
-        if isinstance(type, Device):
-            type, index = type.type, type.index if index is None else index
-        elif isinstance(type, int) and not isinstance(type, bool) and type >= 0:
-            type, index = "cuda", type
-        elif not isinstance(type, str):
-            raise TypeError(f"expected a device such as 'cpu', 'cuda' or 'cuda:0', got {type!r}")
-        elif ":" in type:
-            type, _, index_text = type.partition(":")
-            if not index_text.isdigit():
-                raise ValueError(f"invalid device string {type}:{index_text!r}: expected 'cpu', 'cuda' or 'cuda:N'")
-            index = int(index_text)
-        self.type = type
-        self.index = index
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __repr__(self):
-        index = "" if self.index is None else f", index={self.index}"
-        return f"device(type='{self.type}'{index})"
-
-    def __eq__(self, other):
-        if isinstance(other, str):
-            other = Device(other)
-        if not isinstance(other, Device):
-            return NotImplemented
-        return self.type == other.type and (self.index or 0) == (other.index or 0)
-
-    def __hash__(self):
-        return hash((self.type, self.index or 0))
-
-
-CPU = Device("cpu")
+from .arguments import CPU, as_device
 
 
 class NumpyBackend:
@@ -105,7 +65,7 @@ def register_backend(backend):
 
 def backend_for(device):
     """The backend that owns a device ("cpu", "cuda:0", a Device); imports CuPy on first use."""
-    device_type = device.type if isinstance(device, Device) else Device(device).type
+    device_type = as_device(device).type
     backend = _backend_by_device_type.get(device_type)
     if backend is None:
         module_name = _lazy_backend_modules.get(device_type)
@@ -135,5 +95,5 @@ def get_array_module(array):
 
 def to_device(array, device):
     """`array` moved to `device` (a no-op when it is already there)."""
-    device = device if isinstance(device, Device) else Device(device)
+    device = as_device(device)
     return backend_for(device).to_device(array, device)

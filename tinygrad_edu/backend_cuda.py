@@ -8,7 +8,8 @@ and the random generator. Install with `pip install "tinygrad_edu[cuda]"` (CuPy 
 
 import numpy as np
 
-from .backend import Device, backend_of, register_backend
+from .arguments import Device
+from .backend import backend_of, register_backend
 
 _INSTALL_HINT = (
     'install CuPy with `pip install "tinygrad_edu[cuda]"` (or `pip install cupy-cuda12x`; '

@@ -5,13 +5,13 @@ per-device generator (see random.py), so `manual_seed(0)` makes them reproducibl
 """
 
 import math
-import operator
 
 import numpy as np
 
-from . import dtypes, random
-from .backend import CPU, Device, backend_for, to_device
-from .tensor import Tensor, _sampling_dtype
+from . import arguments, dtypes, random
+from .arguments import CPU
+from .backend import backend_for, to_device
+from .tensor import Tensor
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -32,19 +32,6 @@ def from_numpy(array):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
     dtypes.from_numpy_dtype(array.dtype)
     return Tensor._make(array)
-
-
-def _size(args, op):
-    """zeros(2, 3), zeros((2, 3)) and zeros([2, 3]) all mean shape (2, 3)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    try:
-        shape = tuple(operator.index(size) for size in args)
-    except TypeError:
-        raise TypeError(f"{op}: size must be ints, got {args}") from None
-    if any(size < 0 for size in shape):
-        raise ValueError(f"{op}: size must be non-negative, got {shape}")
-    return shape
 
 
 def _finish(array, requires_grad, device=None):
@@ -69,26 +56,22 @@ def _xp(device):
     return backend_for(CPU if device is None else device).xp
 
 
-def _device(device):
-    return CPU if device is None else device if isinstance(device, Device) else Device(device)
-
-
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of shape `size` filled with fill_value (its dtype follows fill_value, as in PyTorch)."""
     if not isinstance(fill_value, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"full: fill_value must be a number, got {type(fill_value).__name__}")
     if dtype is None:
         dtype = dtypes.from_numpy_dtype(dtypes.infer_numpy_dtype(fill_value))
-    shape = _size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
+    shape = arguments.shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "full")
     return _finish(_xp(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad, device)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_xp(device).zeros(_size(size, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
+    return _finish(_xp(device).zeros(arguments.shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_xp(device).ones(_size(size, "ones"), dtype=_dtype(dtype)), requires_grad, device)
+    return _finish(_xp(device).ones(arguments.shape(size, "ones"), dtype=_dtype(dtype)), requires_grad, device)
 
 
 empty = zeros
@@ -129,15 +112,15 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
     numpy_dtype = _floating_dtype(dtype, "rand")
-    samples = random.generator(_device(device)).random(_size(size, "rand"), dtype=_sampling_dtype(numpy_dtype))
+    samples = random.generator(device).random(arguments.shape(size, "rand"), dtype=random.sampling_dtype(numpy_dtype))
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples (mean 0, variance 1)."""
     numpy_dtype = _floating_dtype(dtype, "randn")
-    rng = random.generator(_device(device))
-    samples = rng.standard_normal(_size(size, "randn"), dtype=_sampling_dtype(numpy_dtype))
+    rng = random.generator(device)
+    samples = rng.standard_normal(arguments.shape(size, "randn"), dtype=random.sampling_dtype(numpy_dtype))
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
@@ -151,14 +134,14 @@ def randint(low, high=None, size=None, *, dtype=None, device=None):
         raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
     if high <= low:
         raise ValueError(f"randint: low ({low}) must be smaller than high ({high})")
-    shape = _size((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "randint")
-    samples = random.generator(_device(device)).integers(low, high, size=shape)
+    shape = arguments.shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "randint")
+    samples = random.generator(device).integers(low, high, size=shape)
     return Tensor._make(samples.astype(_dtype(dtype, dtypes.int64)))
 
 
 def randperm(n, *, dtype=None, device=None):
     """A random permutation of 0 .. n-1 (int64)."""
-    order = random.generator(_device(device)).permutation(n)
+    order = random.generator(device).permutation(n)
     return Tensor._make(order.astype(_dtype(dtype, dtypes.int64)))
 
 

@@ -7,7 +7,8 @@ raise. Tensors on "cuda:N" keep their data on GPU N; ops on them run on CuPy's c
 (GPU 0 unless you select another with `cupy.cuda.Device(N).use()`).
 """
 
-from .backend import Device, backend_for
+from .arguments import Device, as_device
+from .backend import backend_for
 
 
 def is_available():
@@ -37,5 +38,5 @@ def current_device():
 
 def synchronize(device=None):
     """Wait for every kernel queued on `device` (default: the current GPU) to finish, e.g. before timing."""
-    device = Device("cuda", current_device()) if device is None else Device(device)
+    device = Device("cuda", current_device()) if device is None else as_device(device)
     backend_for(device).synchronize(device)

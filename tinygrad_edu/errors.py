@@ -1,4 +1,4 @@
-"""The exception type for shapes that don't fit an op.
+"""The errors that several modules raise: `ShapeError`, and the messages they share.
 
 A shape mismatch is a ValueError (an argument has the wrong value) and, as PyTorch raises for the same
 mistake, a RuntimeError: code written for either framework catches it.
@@ -7,3 +7,18 @@ mistake, a RuntimeError: code written for either framework catches it.
 
 class ShapeError(ValueError, RuntimeError):
     """Tensor shapes that don't fit the op; the message names the op, the shapes and what to do."""
+
+
+SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward(). Specify retain_graph=True if you need to backward through the graph a second time."
+)
+
+
+def device_mismatch(op, devices):
+    """The RuntimeError for tensors of one op found on different devices (`devices`: one per tensor)."""
+    found = " and ".join(dict.fromkeys(str(device) for device in devices))
+    return RuntimeError(
+        f"{op}: expected all tensors to be on the same device, but found tensors on {found}; move them with .to(device)"
+    )

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import grad_mode
 from .backend import backend_of
+from .errors import SECOND_BACKWARD, device_mismatch
 
 
 class Context:
@@ -48,7 +49,7 @@ class Context:
     @property
     def saved_tensors(self):
         if self._saved is None:
-            raise RuntimeError(_SECOND_BACKWARD)
+            raise RuntimeError(SECOND_BACKWARD)
         return self._saved
 
     def name(self):
@@ -61,13 +62,6 @@ class Context:
 
     def __repr__(self):
         return f"<{self.name()}>"
-
-
-_SECOND_BACKWARD = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after "
-    "they have already been freed). Saved intermediate values of the graph are freed when you call "
-    ".backward(). Specify retain_graph=True if you need to backward through the graph a second time."
-)
 
 
 class Function:
@@ -149,11 +143,8 @@ def _describe(args):
 
 
 def _raise_device_mismatch(function, args):
-    devices = [str(backend_of(arg._data).device_of(arg._data)) for arg in args if isinstance(arg, Tensor)]
-    raise RuntimeError(
-        f"{function.__name__}: expected all tensors to be on the same device, but found tensors on "
-        f"{' and '.join(dict.fromkeys(devices))} (incompatible array types are mixed); move them with .to(device)"
-    )
+    devices = [backend_of(arg._data).device_of(arg._data) for arg in args if isinstance(arg, Tensor)]
+    raise device_mismatch(function.__name__, devices)
 
 
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)

@@ -33,9 +33,13 @@ class _GradMode:
         mode = self.mode
 
         @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+        def wrapper(*args, **kwargs):  # `with set_grad_enabled(mode):` around the call, without its objects
+            global _enabled
+            previous, _enabled = _enabled, mode
+            try:
                 return function(*args, **kwargs)
+            finally:
+                _enabled = previous
 
         return wrapper
 

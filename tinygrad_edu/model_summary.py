@@ -17,7 +17,7 @@ forward hook fills in the output shape when it returns.
 import dataclasses
 
 from . import dtypes as dtypes_module
-from .backend import CPU, Device
+from .arguments import CPU, as_device
 from .creation import ones, zeros
 from .grad_mode import no_grad
 from .nn.module import Module
@@ -199,9 +199,7 @@ def summary(model, input_size=None, *, input_data=None, dtypes=None, device=None
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: model must be a tinygrad_edu.nn.Module, got {type(model).__name__}")
-    if device is None:
-        device = next((parameter.device for parameter in model.parameters()), CPU)
-    device = Device(device)
+    device = as_device(device, default=next((parameter.device for parameter in model.parameters()), CPU))
     model.to(device)
     inputs = _make_inputs(input_size, input_data, dtypes, device)
 

@@ -6,7 +6,8 @@ all draw from `generator(device)`, so one `manual_seed(0)` makes a whole trainin
 
 import numpy as np
 
-from .backend import CPU, Device, backend_for
+from .arguments import CPU, as_device
+from .backend import backend_for
 
 _seed = None
 _generators = {}
@@ -28,10 +29,16 @@ def initial_seed():
 
 def generator(device=CPU):
     """The generator for `device`, created from the current seed on first use."""
-    device = device if isinstance(device, Device) else Device(device)
+    device = as_device(device, CPU)
     key = (device.type, device.index or 0)
     rng = _generators.get(key)
     if rng is None:
         seed = None if _seed is None else [_seed, key[1]]
         rng = _generators[key] = backend_for(device).new_generator(seed, device)
     return rng
+
+
+def sampling_dtype(numpy_dtype):
+    """The dtype to sample `numpy_dtype` values in: generators make float32 or float64, so other
+    float dtypes (float16) are sampled in float32 and cast."""
+    return numpy_dtype if numpy_dtype in (np.float32, np.float64) else np.float32

@@ -13,7 +13,8 @@ import os
 
 import numpy as np
 
-from .backend import Device, backend_for, backend_of, to_device
+from .arguments import Device, as_device
+from .backend import backend_for, backend_of, to_device
 from .tensor import Tensor
 
 METADATA_KEY = "tinygrad_edu"  # the metadata entry holding {"version": 1, "object": <encoded structure>}
@@ -52,7 +53,7 @@ def load(f, map_location=None):
             raise TypeError(
                 f"load: map_location must be a device such as 'cpu' or 'cuda', got {type(map_location).__name__}"
             )
-        map_location = Device(map_location)
+        map_location = as_device(map_location)
         backend_for(map_location)  # fails here, clearly, when that device can't be used
     if not os.path.isfile(path):
         reason = "is a directory" if os.path.isdir(path) else "does not exist"
@@ -170,7 +171,7 @@ class _Decoder:
         if name not in self.arrays:
             raise _Damaged(f"it refers to a tensor {name!r} that the file does not hold")
         saved_device = entry.get("device", "cpu")
-        device = self.map_location or Device(saved_device)
+        device = self.map_location or as_device(saved_device)
         try:
             array = to_device(self.arrays[name], device)
         except RuntimeError as error:

@@ -3,6 +3,8 @@
 This module shadows builtins such as `sum` and `max` on purpose, so nothing else lives here.
 """
 
+from .tensor import Tensor
+
 
 def maximum(input, other):
     return input.maximum(other)
@@ -10,6 +12,18 @@ def maximum(input, other):
 
 def minimum(input, other):
     return input.minimum(other)
+
+
+def matmul(input, other):
+    return input.matmul(other)
+
+
+def where(condition, input, other):
+    """input where condition is true, else other; either may be a number (as torch.where)."""
+    if not isinstance(input, Tensor):  # a number: it takes other's dtype, or its own when both are numbers
+        device = condition.device if isinstance(condition, Tensor) else None
+        input = other._operand(input, "where") if isinstance(other, Tensor) else Tensor(input, device=device)
+    return input.where(condition, other)
 
 
 def clamp(input, min=None, max=None):

@@ -11,9 +11,10 @@ import weakref
 
 import numpy as np
 
-from . import dtypes, grad_mode
+from . import arguments, dtypes, grad_mode, random
 from .backend import backend_of, to_device
-from .errors import ShapeError
+from .errors import ShapeError, device_mismatch
+from .ops.broadcasting import broadcast_shapes
 from .printing import format_tensor
 
 ReductionResult = collections.namedtuple("ReductionResult", ["values", "indices"])
@@ -230,22 +231,12 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(other_tensor)`; self when nothing changes."""
-        dtype, device = kwargs.pop("dtype", None), kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)  # accepted for PyTorch code; every copy here is synchronous
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, str) or type(arg).__name__ == "Device":
-                device = arg
-            else:
-                dtype = arg
+        device, dtype = arguments.to_arguments("to", args, kwargs)
         result = self
         if device is not None:
             result = result._to_device(device)
         if dtype is not None:
-            result = result._to_dtype(dtypes.as_dtype(dtype))
+            result = result._to_dtype(dtype)
         return result
 
     def _to_dtype(self, dtype):
@@ -285,7 +276,7 @@ class Tensor:
         return self._to_device("cpu")
 
     def cuda(self, device=None):
-        return self._to_device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
+        return self._to_device(arguments.cuda_device(device))
 
     # ----- in-place updates (outside the graph) -----------------------------------------------
 
@@ -297,9 +288,14 @@ class Tensor:
                 "do it inside `with tinygrad_edu.no_grad():` (as optimizers do) or work on a .detach()ed copy"
             )
 
-    def _inplace(self, op, other, update):
-        self._check_inplace(op)
-        other = _array_on_device_of(self, other, op) if isinstance(other, Tensor) else other
+    def _inplace(self, op, other, update, alpha=1):
+        """update(self's array, alpha * other) with other's array (or number); the errors name op."""
+        if self._requires_grad and grad_mode._enabled:  # the test inline: optimizers call this per parameter
+            self._check_inplace(op)
+        if isinstance(other, Tensor):
+            other = _array_on_device_of(self, other, op)
+        if alpha != 1:
+            other = other * alpha
         try:
             update(self._data, other)
         except (ValueError, TypeError) as error:
@@ -307,10 +303,12 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1):
-        return self._inplace("add_", other if alpha == 1 else other * alpha, operator.iadd)
+        """self += alpha * other."""
+        return self._inplace("add_", other, operator.iadd, alpha)
 
     def sub_(self, other, alpha=1):
-        return self._inplace("sub_", other if alpha == 1 else other * alpha, operator.isub)
+        """self -= alpha * other."""
+        return self._inplace("sub_", other, operator.isub, alpha)
 
     def mul_(self, other):
         return self._inplace("mul_", other, operator.imul)
@@ -319,6 +317,16 @@ class Tensor:
         return self._inplace("div_", other, operator.itruediv)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        """self += value * tensor1 * tensor2 (e.g. Adam's running average of squared gradients)."""
+        first, second = _array_on_device_of(self, tensor1, "addcmul_"), _array_on_device_of(self, tensor2, "addcmul_")
+        return self._inplace("addcmul_", value * first * second, operator.iadd)
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        """self += value * (tensor1 / tensor2) (e.g. Adam's step)."""
+        quotient = _array_on_device_of(self, tensor1, "addcdiv_") / _array_on_device_of(self, tensor2, "addcdiv_")
+        return self._inplace("addcdiv_", quotient, operator.iadd, value)
 
     def copy_(self, source):
         """Copy source's values into self (broadcasting, casting to self's dtype)."""
@@ -346,13 +354,13 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0):
         """Fill with samples from U(a, b) drawn from the device's seeded generator."""
         rng = random.generator(self.device)
-        samples = rng.random(self.shape, dtype=_sampling_dtype(self._data.dtype))
+        samples = rng.random(self.shape, dtype=random.sampling_dtype(self._data.dtype))
         return self.copy_(samples * (b - a) + a)
 
     def normal_(self, mean=0.0, std=1.0):
         """Fill with samples from N(mean, std**2) drawn from the device's seeded generator."""
         rng = random.generator(self.device)
-        samples = rng.standard_normal(self.shape, dtype=_sampling_dtype(self._data.dtype))
+        samples = rng.standard_normal(self.shape, dtype=random.sampling_dtype(self._data.dtype))
         return self.copy_(samples * std + mean)
 
     def __setitem__(self, index, value):
@@ -501,7 +509,7 @@ class Tensor:
                 raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got {type(bound).__name__}")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             bounds = [self._operand(bound, "clamp") for bound in (min, max) if bound is not None]
-            common = functional._same_dtype([self, *bounds])
+            common = to_common_dtype([self, *bounds])
             self, bounds = common[0], iter(common[1:])
             min, max = (None if bound is None else next(bounds) for bound in (min, max))
         elif self._data.dtype.kind != "f" and (_is_float(min) or _is_float(max)):
@@ -517,12 +525,45 @@ class Tensor:
         return self._binary(other, elementwise.Minimum, "minimum")
 
     def where(self, condition, other):
-        """self where condition is true, else other (as torch.Tensor.where)."""
-        return functional.where(condition, self, other)
+        """self where condition is true, else other (a Tensor or a number), as torch.Tensor.where.
+
+        Gradient: to self where condition is true, to other elsewhere.
+        """
+        if not isinstance(condition, Tensor):
+            condition = Tensor(condition)
+        if condition._data.dtype.kind != "b":
+            raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+        input, other = to_common_dtype([self, self._operand(other, "where")])
+        try:
+            broadcast_shapes(condition.shape, input.shape, other.shape)
+        except ValueError:
+            raise ShapeError(
+                f"where: shapes {condition.shape} (condition), {input.shape} (input) and {other.shape} (other) "
+                "can't be broadcast together"
+            ) from None
+        return elementwise.Where.apply(condition, input, other)
 
     def matmul(self, other):
-        """Matrix product with numpy.matmul's rules (1-D, 2-D and broadcast batched operands)."""
-        return functional.matmul(self, other)
+        """Matrix product with numpy.matmul's rules (1-D, 2-D and broadcast batched operands).
+
+        matmul: shapes (3, 4) and (5, 2) are not aligned: 4 (dim 1) != 5 (dim 0)
+        """
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul: expected two Tensors, got {type(self).__name__} and {type(other).__name__}")
+        a_shape, b_shape = self.shape, other.shape
+        if len(a_shape) == 0 or len(b_shape) == 0:
+            raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes {a_shape} and {b_shape}")
+        a_dim = len(a_shape) - 1
+        b_dim = max(len(b_shape) - 2, 0)
+        if a_shape[a_dim] != b_shape[b_dim]:
+            raise ShapeError(
+                f"matmul: shapes {a_shape} and {b_shape} are not aligned: "
+                f"{a_shape[a_dim]} (dim {a_dim}) != {b_shape[b_dim]} (dim {b_dim})"
+            )
+        for a_size, b_size in zip(reversed(a_shape[:-2]), reversed(b_shape[:-2])):
+            if a_size != b_size and 1 not in (a_size, b_size):
+                raise ShapeError(f"matmul: batch dims of shapes {a_shape} and {b_shape} can't be broadcast together")
+        return matmul_ops.MatMul.apply(*to_common_dtype([self, other]))
 
     mm = matmul
 
@@ -708,7 +749,7 @@ class Tensor:
 
     def reshape(self, *shape):
         """Same elements in a new shape; one dim may be -1 (inferred)."""
-        shape = _shape_argument(shape, "reshape")
+        shape = arguments.sizes(shape, "reshape", "shape")
         known = 1
         for size in shape:
             known *= size if size != -1 else 1
@@ -765,7 +806,7 @@ class Tensor:
 
     def permute(self, *dims):
         """Reorder dims: out.shape[i] = self.shape[dims[i]]."""
-        dims = _shape_argument(dims, "permute")
+        dims = arguments.sizes(dims, "permute", "dims")
         axes = tuple(self._axis(d, "permute") for d in dims) if self._data.ndim else ()
         if sorted(axes) != list(range(self._data.ndim)):
             raise ShapeError(
@@ -801,7 +842,7 @@ class Tensor:
 
     def expand(self, *sizes):
         """Broadcast to a bigger shape without copying (-1 keeps a dim's size)."""
-        sizes = _shape_argument(sizes, "expand")
+        sizes = arguments.sizes(sizes, "expand", "sizes")
         shape = self.shape
         if len(sizes) < len(shape):
             raise ShapeError(f"expand: target shape {sizes} has fewer dims than the tensor's shape {tuple(shape)}")
@@ -860,7 +901,7 @@ class Tensor:
 def _raise_if_not_broadcastable(op, a_shape, b_shape):
     """A clear error when two shapes don't broadcast (instead of numpy's message)."""
     try:
-        functional.broadcast_shapes(a_shape, b_shape)
+        broadcast_shapes(a_shape, b_shape)
     except ShapeError as mismatch:
         raise ShapeError(f"{op}: {mismatch}") from None
 
@@ -869,10 +910,7 @@ def _array_on_device_of(tensor, other, op):
     """other's array, checked to live where tensor's does (else a RuntimeError naming both devices)."""
     both_numpy = type(other._data) is np.ndarray and type(tensor._data) is np.ndarray
     if not both_numpy and other.device != tensor.device:
-        raise RuntimeError(
-            f"{op}: expected both tensors on the same device, but found {tensor.device} and {other.device}; "
-            "move one with .to(device)"
-        )
+        raise device_mismatch(op, [tensor.device, other.device])
     return other._data
 
 
@@ -880,19 +918,13 @@ def _is_float(value):
     return isinstance(value, (float, np.floating)) or (isinstance(value, Tensor) and value.is_floating_point())
 
 
-def _sampling_dtype(numpy_dtype):
-    """Generators sample float32 or float64; other float dtypes are sampled in float32 and cast."""
-    return numpy_dtype if numpy_dtype in (np.float32, np.float64) else np.float32
-
-
-def _shape_argument(args, op):
-    """Accept f(2, 3), f((2, 3)) and f([2, 3]) alike; return a tuple of ints."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    try:
-        return tuple(operator.index(size) for size in args)
-    except TypeError:
-        raise TypeError(f"{op}: sizes must be ints, got {args}") from None
+def to_common_dtype(tensors):
+    """The tensors cast to their common dtype (PyTorch's promotion: float beats int, wider beats narrower)."""
+    common = tensors[0]._data.dtype
+    for tensor in tensors[1:]:
+        common = dtypes.promote(common, tensor._data.dtype)
+    target = dtypes.from_numpy_dtype(common)
+    return [tensor._to_dtype(target) for tensor in tensors]
 
 
 def _as_array(data, dtype=None, device=None):
@@ -939,5 +971,6 @@ def _as_index(index, tensor):
     return converted if isinstance(index, tuple) else converted[0]
 
 
-from . import autograd, functional, random  # noqa: E402  (these modules import Tensor from here)
+from . import autograd  # noqa: E402  (these modules import Tensor from here)
 from .ops import elementwise, movement, reduce  # noqa: E402
+from .ops import matmul as matmul_ops  # noqa: E402

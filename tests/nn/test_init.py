@@ -108,3 +108,12 @@ def test_seeded_and_errors():
         init.kaiming_normal_(tg.zeros(3, 3), mode="fan_avg")
     with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
         init.calculate_gain("swish")
+
+
+def test_layer_default_fills_weight_and_bias_from_one_fan_in_bound():
+    weight, bias = tg.empty(8, 3, 2, 2), tg.empty(8)
+    assert init.layer_default_(weight, bias) is weight
+    bound = 1 / math.sqrt(3 * 2 * 2)
+    for values in (host(weight), host(bias)):
+        assert np.abs(values).max() <= bound and np.abs(values).max() > 0.5 * bound
+    assert init.layer_default_(tg.empty(4, 2)) is not None  # no bias: the weight alone

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..creation import tensor
-from ..functional import stack
+from ..joining import stack
 from ..tensor import Tensor
 
 

@@ -25,14 +25,6 @@ def cache_dir():
     return Path(os.environ.get("TINYGRAD_EDU_DATA") or Path.home() / ".cache" / "tinygrad_edu").expanduser()
 
 
-def md5_of(path):
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def download(filename, directory, mirrors, md5, timeout=TIMEOUT_SECONDS):
     """Fetch `filename` from the first of `mirrors` (base URLs) that serves it with checksum `md5`.
 

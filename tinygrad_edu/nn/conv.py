@@ -1,15 +1,10 @@
 """`Conv2d`: a bank of learned filters slid over an image (the op itself is im2col, in ops/conv.py)."""
 
-import math
-
 from .. import creation
+from ..arguments import pair
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-
-def _pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 class Conv2d(Module):
@@ -17,7 +12,7 @@ class Conv2d(Module):
 
     weight: (out_channels, in_channels // groups, kh, kw), bias: (out_channels,), PyTorch's layout
     and init (U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels/groups * kh * kw).
-    Output size per dim: (H + 2p - d(k-1) - 1) // s + 1. Parameters: C_out * (C_in*kh*kw + 1).
+    Output size per dim: ops/windows.py states it. Parameters: C_out * (C_in*kh*kw + 1).
     """
 
     def __init__(
@@ -37,20 +32,14 @@ class Conv2d(Module):
         super().__init__()
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
-        if groups < 1 or in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
-            )
-        if isinstance(padding, str) and padding not in ("same", "valid"):
-            raise ValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-        if padding == "same" and _pair(stride) != (1, 1):
-            raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+        F._check_groups(groups, in_channels, out_channels, "Conv2d")
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = padding if isinstance(padding, str) else _pair(padding)
-        self.dilation = _pair(dilation)
+        self.kernel_size = pair(kernel_size, "Conv2d", "kernel_size", 1)
+        self.stride = pair(stride, "Conv2d", "stride", 1)
+        self.dilation = pair(dilation, "Conv2d", "dilation", 1)
+        F._conv_padding(padding, self.kernel_size, self.stride, self.dilation, "Conv2d")  # checked as it is made
+        self.padding = padding if isinstance(padding, str) else pair(padding, "Conv2d", "padding", 0)
         self.groups = groups
         self.padding_mode = padding_mode
         shape = (out_channels, in_channels // groups, *self.kernel_size)
@@ -62,11 +51,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.layer_default_(self.weight, self.bias)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)

@@ -9,8 +9,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise ValueError(f"Dropout: probability p has to be between 0 and 1, but got {p!r}")
+        F._check_probability(p, "Dropout")
         self.p = p
         self.inplace = inplace
 

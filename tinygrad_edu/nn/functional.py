@@ -8,15 +8,17 @@ import warnings
 
 import numpy as np
 
-from ..backend import get_array_module, to_device
+from ..arguments import pair
+from ..backend import to_device
 from ..errors import ShapeError
-from ..functional import broadcast_shapes, cat, pad
+from ..joining import cat, pad
 from ..ops import conv as conv_ops
 from ..ops import dropout as dropout_ops
 from ..ops import linear as linear_ops
 from ..ops import loss as loss_ops
 from ..ops import normalization as normalization_ops
 from ..ops import pooling as pooling_ops
+from ..ops.broadcasting import broadcast_shapes
 from ..ops.windows import extra_right_padding, output_size
 from ..tensor import Tensor
 
@@ -71,18 +73,32 @@ def _check_image(input, op):
     _check_float(input, op)
 
 
-def _pair(value, op, name, minimum):
-    """An int or a pair of ints as a pair, each at least `minimum`."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
-    ):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in pair):
-        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
-    return tuple(int(v) for v in pair)
+def _check_probability(p, op):
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise ValueError(f"{op}: probability p has to be between 0 and 1, but got {p!r}")
+
+
+def _check_groups(groups, in_channels, out_channels, op):
+    divides = isinstance(groups, int) and not isinstance(groups, bool) and groups >= 1
+    if not divides or in_channels % groups or out_channels % groups:
+        raise ShapeError(
+            f"{op}: groups={groups!r} must be a positive int dividing both in_channels={in_channels} "
+            f"and out_channels={out_channels}"
+        )
+
+
+def _conv_padding(padding, kernel, stride, dilation, op):
+    """padding (an int, a pair, "valid" or "same") as ((top, bottom), (left, right))."""
+    if not isinstance(padding, str):
+        return tuple((p, p) for p in pair(padding, op, "padding", 0))
+    if padding == "valid":
+        return ((0, 0), (0, 0))
+    if padding != "same":
+        raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
+    totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+    return tuple((total // 2, total - total // 2) for total in totals)
 
 
 def _check_reduction(reduction, op, size_average=None, reduce=None):
@@ -151,19 +167,15 @@ def _explain_linear_error(input, weight, bias):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation of a (N, C_in, H, W) input with (C_out, C_in/groups, kh, kw) filters, by im2col.
 
-    Output size per dim: (H + 2p - d(k-1) - 1) // s + 1. `padding` is an int, a pair, "valid" (0) or
-    "same" (output as big as the input, stride 1 only).
+    Output size per dim: `windows.output_size` (ops/windows.py). `padding` is an int, a pair, "valid" (0)
+    or "same" (output as big as the input, stride 1 only).
     """
     op = "conv2d"
     _check_image(input, op)
     _check_tensor(weight, op, "weight")
     if weight.ndim != 4:
         raise ShapeError(f"{op}: weight must be 4-D (C_out, C_in, kh, kw), got shape {tuple(weight.shape)}")
-    if not isinstance(groups, int) or groups < 1 or input.shape[1] % groups or weight.shape[0] % groups:
-        raise ShapeError(
-            f"{op}: groups={groups!r} must be a positive int dividing both the input's {input.shape[1]} channels "
-            f"and the weight's {weight.shape[0]} output channels"
-        )
+    _check_groups(groups, input.shape[1], weight.shape[0], op)
     if input.shape[1] != weight.shape[1] * groups:
         expected = weight.shape[1] * groups
         raise ShapeError(
@@ -174,21 +186,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ShapeError(f"{op}: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
     _check_same_dtype(input, weight, op, "weight")
     _check_same_dtype(input, bias, op, "bias")
-    stride = _pair(stride, op, "stride", 1)
-    dilation = _pair(dilation, op, "dilation", 1)
+    stride = pair(stride, op, "stride", 1)
+    dilation = pair(dilation, op, "dilation", 1)
     kernel = tuple(weight.shape[2:])
-    if isinstance(padding, str):
-        if padding == "valid":
-            padding = ((0, 0), (0, 0))
-        elif padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
-            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
-            padding = tuple((total // 2, total - total // 2) for total in totals)
-        else:
-            raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-    else:
-        padding = tuple((p, p) for p in _pair(padding, op, "padding", 0))
+    padding = _conv_padding(padding, kernel, stride, dilation, op)
     for axis, name in enumerate(("height", "width")):
         size, (before, after) = input.shape[2 + axis], padding[axis]
         reach = dilation[axis] * (kernel[axis] - 1) + 1
@@ -217,11 +218,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
     """kernel, stride, dilation, ((top, bottom), (left, right)) padding (with ceil_mode's extra) and out_shape."""
-    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    kernel = pair(kernel_size, op, "kernel_size", 1)
     stride = kernel if stride is None or (isinstance(stride, (tuple, list)) and not stride) else stride
-    stride = _pair(stride, op, "stride", 1)
-    padding = _pair(padding, op, "padding", 0)
-    dilation = _pair(dilation, op, "dilation", 1)
+    stride = pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
+    dilation = pair(dilation, op, "dilation", 1)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(
             f"{op}: padding should be at most half of the kernel size, got padding={padding} and kernel_size={kernel}"
@@ -285,7 +286,7 @@ def avg_pool2d(
         else:
             counts.append(np.minimum(ends, size) - np.maximum(starts, 0))
     divisor = np.outer(counts[0], counts[1]) if divisor_override is None else np.full(out_shape, divisor_override)
-    divisor = to_device(divisor.astype(input._data.dtype), input.device)
+    divisor = to_device(divisor.astype(input.dtype.numpy), input.device)
     return pooling_ops.AvgPool2d.apply(input, kernel, stride, padding, divisor)
 
 
@@ -330,8 +331,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """In training, zero each element with probability p and scale the rest by 1 / (1 - p); else identity."""
     op = "dropout"
     _check_tensor(input, op)
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-        raise ValueError(f"{op}: probability p has to be between 0 and 1, but got {p!r}")
+    _check_probability(p, op)
     if not training or p == 0:
         return input
     _check_float(input, op)
@@ -360,30 +360,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             )
     _check_same_dtype(input, weight, op, "weight")
     _check_same_dtype(input, bias, op, "bias")
-    x = input._data
-    xp = get_array_module(x)
-    axes = (0,) + tuple(range(2, x.ndim))
-    if training:
-        count = x.size // channels
-        if count <= 1:
-            raise ShapeError(
-                f"{op}: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}; "
-                "use a bigger batch or call model.eval()"
-            )
-        mean = x.mean(axis=axes)
-        var = x.var(axis=axes)
-        if running_mean is not None:  # updated in place, outside the graph
-            running_mean._data *= 1 - momentum
-            running_mean._data += momentum * mean
-        if running_var is not None:
-            running_var._data *= 1 - momentum
-            running_var._data += momentum * count / (count - 1) * var
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError(f"{op}: running_mean and running_var are required when training=False")
-        mean, var = running_mean._data.astype(x.dtype), running_var._data.astype(x.dtype)
-    invstd = 1 / xp.sqrt(var + x.dtype.type(eps))
-    return normalization_ops.BatchNorm.apply(input, weight, bias, mean, invstd, training)
+    if training and input.numel() // channels <= 1:
+        raise ShapeError(
+            f"{op}: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}; "
+            "use a bigger batch or call model.eval()"
+        )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError(f"{op}: running_mean and running_var are required when training=False")
+    return normalization_ops.BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
 # ----- losses -----------------------------------------------------------------------------------
@@ -398,19 +382,17 @@ def _class_target(input, target, op, ignore_index):
             f"{op}: target shape {tuple(target.shape)} doesn't match input shape {tuple(input.shape)}: expected class "
             f"indices of shape {expected_shape} (the input's shape without the class dim 1)"
         )
-    values = target._data
-    if values.size:
-        bad = (values < 0) | (values >= classes)
-        bad &= values != ignore_index
-        if bool(bad.any()):
-            bad_value = int(values[bad].ravel()[0])
+    if target.numel():
+        bad = ((target < 0) | (target >= classes)) & (target != ignore_index)
+        if bad.any():
+            bad_value = int(target[bad][0])
             raise IndexError(
                 f"{op}: target value {bad_value} is out of range for {classes} classes "
                 f"(expected 0 <= target < {classes}, or ignore_index={ignore_index})"
             )
 
 
-def _rows(input, op):
+def _rows(input):
     """input as (rows, classes): the class dim (1) moved last and the rest flattened."""
     if input.ndim == 1:
         return input.reshape(1, -1)
@@ -427,7 +409,7 @@ def _class_weight(weight, input, op):
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     if tuple(weight.shape) != (classes,):
         raise ShapeError(f"{op}: weight must have one entry per class, shape ({classes},), got {tuple(weight.shape)}")
-    return Tensor._make(weight._data.astype(input._data.dtype, copy=False))
+    return weight.detach().to(input.dtype)
 
 
 def _check_class_input(input, op):
@@ -460,7 +442,7 @@ def cross_entropy(
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
     class_weight = _class_weight(weight, input, op)
     if target.is_floating_point() and target.shape == input.shape:
-        target_rows = _rows(target.to(input.dtype), op)
+        target_rows = _rows(target.to(input.dtype))
     elif target.dtype.numpy.kind in "iu":
         _class_target(input, target, op, ignore_index)
         target_rows = target.reshape(-1)
@@ -471,7 +453,7 @@ def cross_entropy(
             f"{tuple(input.shape)}), got {target.dtype.name} of shape {tuple(target.shape)}"
         )
     loss = loss_ops.CrossEntropy.apply(
-        _rows(input, op), target_rows, class_weight, ignore_index, float(label_smoothing), reduction
+        _rows(input), target_rows, class_weight, ignore_index, float(label_smoothing), reduction
     )
     if reduction == "none":
         return loss.reshape(input.shape[:1] + input.shape[2:] if input.ndim > 1 else ())
@@ -491,7 +473,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         )
     _class_target(input, target, op, ignore_index)
     class_weight = _class_weight(weight, input, op)
-    loss = loss_ops.NLLLoss.apply(_rows(input, op), target.reshape(-1), class_weight, ignore_index, reduction)
+    loss = loss_ops.NLLLoss.apply(_rows(input), target.reshape(-1), class_weight, ignore_index, reduction)
     if reduction == "none":
         return loss.reshape(input.shape[:1] + input.shape[2:] if input.ndim > 1 else ())
     return loss
@@ -541,8 +523,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     op = "binary_cross_entropy"
     _check_reduction(reduction, op, size_average, reduce)
     target = _float_target(input, target, op)
-    values = input._data
-    if values.size and not bool(((values >= 0) & (values <= 1)).all()):
+    if input.numel() and not ((input >= 0) & (input <= 1)).all():
         raise ValueError(f"{op}: all elements of input should be between 0 and 1 (probabilities); apply sigmoid first")
     loss = loss_ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(_loss_weight(weight, loss, op), reduction)

@@ -1,7 +1,5 @@
 """`Linear` (a fully connected layer) and `Identity`."""
 
-import math
-
 from .. import creation
 from . import functional as F
 from . import init
@@ -27,17 +25,9 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.layer_default_(self.weight, self.bias)
 
     def forward(self, input):
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear: input of shape {tuple(input.shape)} doesn't fit in_features={self.in_features} "
-                f"(weight shape {tuple(self.weight.shape)}): the input's last dim must be {self.in_features}"
-            )
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):

@@ -7,12 +7,7 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        if size_average is not None or reduce is not None:
-            raise TypeError(
-                f"{type(self).__name__}: size_average and reduce are deprecated; use reduction='mean', 'sum' or 'none'"
-            )
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        F._check_reduction(reduction, type(self).__name__, size_average, reduce)
         self.reduction = reduction
 
 

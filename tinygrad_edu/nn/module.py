@@ -23,7 +23,7 @@ import itertools
 import numpy as np
 
 from .. import dtypes
-from ..backend import Device
+from ..arguments import CPU, cuda_device, to_arguments
 from ..backend import to_device as move_array
 from ..grad_mode import no_grad
 from ..tensor import Tensor
@@ -399,29 +399,16 @@ class Module:
 
     def to(self, *args, **kwargs):
         """`to(device)`, `to(dtype)`, `to(device, dtype)` or `to(tensor)`: in place, returns self."""
-        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg.device, arg.dtype
-            elif isinstance(arg, (str, Device)):
-                device = arg
-            else:
-                dtype = arg
-        dtype = dtypes.as_dtype(dtype)
+        device, dtype = to_arguments("to", args, kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={dtype}")
-        return self._convert(None if device is None else Device(device), dtype)
+        return self._convert(device, dtype)
 
     def cpu(self):
-        return self._convert(device=Device("cpu"))
+        return self._convert(device=CPU)
 
     def cuda(self, device=None):
-        return self._convert(
-            device=Device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device)
-        )
+        return self._convert(device=cuda_device(device))
 
     def float(self):
         return self._convert(dtype=dtypes.float32)

@@ -1,6 +1,9 @@
-"""The op library: one `Function` subclass per op, grouped by kind."""
+"""The op library: one `Function` subclass per op, grouped by kind, one module each.
 
-from . import elementwise, matmul, movement, reduce
-from .broadcasting import unbroadcast
+Import the modules themselves (`from tinygrad_edu.ops import conv`); this package re-exports only
+the two broadcasting helpers that a new op's backward may need.
+"""
 
-__all__ = ["elementwise", "matmul", "movement", "reduce", "unbroadcast"]
+from .broadcasting import broadcast_shapes, unbroadcast
+
+__all__ = ["broadcast_shapes", "unbroadcast"]

@@ -5,7 +5,7 @@ stop it takes the dot product with the window under it, one output pixel per sto
 
     out[n, o, y, x] = b[o] + sum over c, i, j of W[o, c, i, j] * x_padded[n, c, y*s + i*d, x*s + j*d]
 
-Output size per spatial dim: (H + 2p - d(k-1) - 1) // s + 1. Parameters: C_out * (C_in*kh*kw + 1).
+Output size per spatial dim: `output_size` in windows.py. Parameters: C_out * (C_in*kh*kw + 1).
 
 im2col gathers the windows into a matrix `cols` of shape (C_in*kh*kw, N*out_h*out_w), one column
 per window; the loops above then collapse into a single BLAS call, `W.reshape(C_out, -1) @ cols`.
@@ -15,7 +15,7 @@ column's entries back where they came from in the image.
 
 from ..backend import get_array_module
 from ..function import Function
-from .windows import crop_spatial, kernel_offsets, pad_spatial, window_view
+from .windows import crop_spatial, kernel_offsets, output_size, pad_spatial, window_view
 
 
 def im2col(x_padded, kernel, stride, dilation, out_shape):
@@ -55,8 +55,8 @@ class Conv2d(Function):
         out_channels, kernel = weight.shape[0], weight.shape[2:]
         x_padded = pad_spatial(x, padding)
         out_shape = tuple(
-            (padded - dilation[axis] * (kernel[axis] - 1) - 1) // stride[axis] + 1
-            for axis, padded in enumerate(x_padded.shape[2:])
+            output_size(size, kernel[axis], stride[axis], *padding[axis], dilation[axis])
+            for axis, size in enumerate(x.shape[2:])
         )
         cols = im2col(x_padded, kernel, stride, dilation, out_shape)
         weight_matrix = weight.reshape(out_channels, -1)

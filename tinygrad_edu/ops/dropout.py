@@ -17,8 +17,7 @@ class Dropout(Function):
         if p == 1:
             scaled_mask = backend.xp.zeros(x.shape, dtype=x.dtype)
         else:
-            sampling_dtype = x.dtype if x.dtype in (backend.xp.float32, backend.xp.float64) else backend.xp.float32
-            uniform = random.generator(backend.device_of(x)).random(x.shape, dtype=sampling_dtype)
+            uniform = random.generator(backend.device_of(x)).random(x.shape, dtype=random.sampling_dtype(x.dtype))
             scaled_mask = (uniform >= p).astype(x.dtype) * x.dtype.type(1 / (1 - p))
         ctx.save_for_backward(scaled_mask)
         return x * scaled_mask

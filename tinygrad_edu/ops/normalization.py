@@ -5,8 +5,11 @@ from ..function import Function
 
 
 class BatchNorm(Function):
-    """y = (x - mean) * invstd * w + b per channel (axis 1); the statistics come from the caller.
+    """y = (x - mean) * invstd * w + b per channel (axis 1), with invstd = 1 / sqrt(var + eps).
 
+    With batch statistics (training) mean and var are the batch's own, and the running statistics
+    (when given) move towards them in place: new = (1 - momentum) * old + momentum * batch, with the
+    unbiased variance. Otherwise mean and var are the running statistics.
     dw = sum(g * x_hat),  db = sum(g),  where x_hat = (x - mean) * invstd.
     With the running statistics (eval) mean and invstd are constants: dx = g * w * invstd.
     With the batch's own statistics (training) they depend on x too, which adds two terms:
@@ -14,8 +17,15 @@ class BatchNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, mean, invstd, batch_statistics):
+    def forward(ctx, x, weight, bias, running_mean, running_var, batch_statistics, momentum, eps):
         channel_shape = (1, -1) + (1,) * (x.ndim - 2)
+        if batch_statistics:
+            axes = (0,) + tuple(range(2, x.ndim))
+            mean, var = x.mean(axis=axes), x.var(axis=axes)
+            _update_running_statistics(running_mean, running_var, mean, var, x.size // x.shape[1], momentum)
+        else:
+            mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+        invstd = 1 / get_array_module(x).sqrt(var + x.dtype.type(eps))
         x_hat = (x - mean.reshape(channel_shape)) * invstd.reshape(channel_shape)
         out = x_hat
         if weight is not None:
@@ -46,4 +56,14 @@ class BatchNorm(Function):
             grad_weight = (grad_output * x_hat).sum(axis=axes)
         if ctx.needs_input_grad[2]:
             grad_bias = grad_output.sum(axis=axes)
-        return grad_x, grad_weight, grad_bias, None, None, None
+        return grad_x, grad_weight, grad_bias, None, None, None, None, None
+
+
+def _update_running_statistics(running_mean, running_var, mean, var, count, momentum):
+    """Move the running averages towards the batch's statistics, in place (they are state, not graph)."""
+    if running_mean is not None:
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+    if running_var is not None:
+        running_var *= 1 - momentum
+        running_var += momentum * count / (count - 1) * var

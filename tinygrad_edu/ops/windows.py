@@ -14,7 +14,7 @@ from ..backend import backend_of, get_array_module
 
 
 def output_size(size, kernel, stride, padding_before, padding_after, dilation, ceil_mode=False):
-    """How many windows fit along one dim of `size` cells.
+    """How many windows fit along one dim of `size` cells (the formula at the top of this module).
 
     With ceil_mode a last, partial window is kept, as long as it starts inside the input or the
     padding before it (PyTorch's rule).

@@ -2,8 +2,8 @@
 
 import math
 
-from ..backend import get_array_module
-from ..tensor import Tensor
+from .. import creation
+from ..grad_mode import no_grad
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -58,6 +58,7 @@ class Adam(Optimizer):
         check_hyperparameter(name, "beta1 (betas[0])", betas[0], below=1)
         check_hyperparameter(name, "beta2 (betas[1])", betas[1], below=1)
 
+    @no_grad()
     def step(self, closure=None):
         """One update of every parameter that has a `.grad` (others are skipped). Returns closure's loss."""
         loss = self._evaluate(closure)
@@ -68,32 +69,25 @@ class Adam(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                weights, grad = param._data, param.grad._data
-                xp = get_array_module(weights)
                 state = self.state.get(param)
                 if state is None:
-                    state = self.state[param] = _initial_state(weights, amsgrad)
+                    state = self.state[param] = _initial_state(param, amsgrad)
                 state["step"] += 1
                 step = state["step"]
-                if maximize:
-                    grad = -grad
+                grad = -param.grad if maximize else param.grad
                 if weight_decay != 0:
                     if decoupled_weight_decay:
-                        weights *= 1 - lr * weight_decay
+                        param.mul_(1 - lr * weight_decay)
                     else:
-                        grad = grad + weight_decay * weights
-                exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                exp_avg *= beta1
-                exp_avg += (1 - beta1) * grad
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
+                        grad = grad + weight_decay * param
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
                 if amsgrad:
-                    max_exp_avg_sq = state["max_exp_avg_sq"]._data
-                    xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                    exp_avg_sq = max_exp_avg_sq
+                    exp_avg_sq = state["max_exp_avg_sq"].copy_(state["max_exp_avg_sq"].maximum(exp_avg_sq))
                 step_size = lr / (1 - beta1**step)
-                denominator = xp.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + eps
-                weights -= step_size * (exp_avg / denominator)
+                denominator = exp_avg_sq.sqrt().div_(math.sqrt(1 - beta2**step)).add_(eps)
+                param.addcdiv_(exp_avg, denominator, value=-step_size)
         return loss
 
 
@@ -110,14 +104,9 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True)
 
 
-def _initial_state(weights, amsgrad):
+def _initial_state(param, amsgrad):
     """Step 0 and zero running averages, on the parameter's device and in its dtype."""
-    xp = get_array_module(weights)
-    state = {
-        "step": 0,
-        "exp_avg": Tensor._make(xp.zeros_like(weights)),
-        "exp_avg_sq": Tensor._make(xp.zeros_like(weights)),
-    }
+    state = {"step": 0, "exp_avg": creation.zeros_like(param), "exp_avg_sq": creation.zeros_like(param)}
     if amsgrad:
-        state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(weights))
+        state["max_exp_avg_sq"] = creation.zeros_like(param)
     return state

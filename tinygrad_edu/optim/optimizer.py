@@ -10,7 +10,6 @@ optimizer remembers between steps (momentum buffers, running averages) on the pa
 import copy
 import numbers
 
-from ..backend import to_device
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -94,7 +93,7 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 else:
-                    param.grad._data[...] = 0
+                    param.grad.zero_()
 
     def state_dict(self):
         """`{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`, PyTorch's layout.
@@ -170,6 +169,5 @@ def _copy_like(value, param):
     """A state value for `param`: tensors copied onto its device (floats cast to its dtype), others as they are."""
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
-    array = to_device(value._data, param.device)
-    dtype = param._data.dtype if array.dtype.kind == "f" and param._data.dtype.kind == "f" else array.dtype
-    return Tensor._make(array.astype(dtype, copy=True))
+    dtype = param.dtype if value.is_floating_point() and param.is_floating_point() else value.dtype
+    return Tensor(value.detach(), dtype=dtype, device=param.device)

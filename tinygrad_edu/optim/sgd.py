@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay, as torch.optim.SGD."""
 
-from ..tensor import Tensor
+from ..grad_mode import no_grad
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -39,6 +39,7 @@ class SGD(Optimizer):
                 f"got momentum={group['momentum']}, dampening={group['dampening']}"
             )
 
+    @no_grad()
     def step(self, closure=None):
         """One update of every parameter that has a `.grad` (others are skipped). Returns closure's loss."""
         loss = self._evaluate(closure)
@@ -48,19 +49,16 @@ class SGD(Optimizer):
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                weights, grad = param._data, param.grad._data
-                if maximize:
-                    grad = -grad
+                grad = -param.grad if maximize else param.grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * weights
+                    grad = grad + weight_decay * param
                 if momentum != 0:
                     state = self.state.setdefault(param, {})
                     buffer = state.get("momentum_buffer")
                     if buffer is None:
-                        buffer = state["momentum_buffer"] = Tensor._make(grad.copy())
+                        buffer = state["momentum_buffer"] = grad.clone()
                     else:
-                        buffer._data *= momentum
-                        buffer._data += (1 - dampening) * grad
-                    grad = grad + momentum * buffer._data if nesterov else buffer._data
-                weights -= lr * grad
+                        buffer.mul_(momentum).add_(grad, alpha=1 - dampening)
+                    grad = grad + momentum * buffer if nesterov else buffer
+                param.add_(grad, alpha=-lr)
         return loss

@@ -1,4 +1,4 @@
-"""Helpers for the nn tests: run a function in PyTorch and in tinygrad_edu on the same arrays and
+"""Helpers for the nn and op tests: run a function in PyTorch and in tinygrad_edu on the same arrays and
 compare outputs and gradients, and draw conv/pool geometries that always fit."""
 
 import numpy as np
