@@ -377,7 +377,11 @@ def _write_in_place(target, content):
 def _remove_stale_temporaries(directory, name):
     """Delete `.name.<pid>-<random>.tinygrad_edu-partial` files whose saving process no longer runs."""
     prefix = f".{name}."
-    for entry in os.scandir(directory or "."):
+    try:
+        entries = list(os.scandir(directory or "."))
+    except PermissionError:  # a directory we may write to but not list: nothing to clean that we can see
+        return
+    for entry in entries:
         if not (entry.name.startswith(prefix) and entry.name.endswith(TEMPORARY_SUFFIX)):
             continue
         pid_text = entry.name[len(prefix) :].split("-", 1)[0]
