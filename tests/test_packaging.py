@@ -3,6 +3,7 @@ and nothing else, and the wheel installed in a fresh virtual environment (not ed
 autograd example and examples/xor.py. Builds with `python -m build --no-isolation`, so it runs offline."""
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,9 @@ def distributions(tmp_path_factory):
 
 
 def run(command, **kwargs):
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, **kwargs)
+    """Run `command` in a clean environment: no PYTHONPATH pointing back at the checkout."""
+    environment = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONHOME")}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment, **kwargs)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
