@@ -15,6 +15,8 @@ forward, cross-entropy loss, backward, optimizer step.
 """
 
 import argparse
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -118,18 +120,24 @@ def progress(loader, description):
     return tqdm(loader, desc=description, unit="batch", leave=False, file=sys.stderr, dynamic_ncols=True)
 
 
-def train_one_epoch(model, loader, optimizer, scheduler, normalize, description):
-    """One pass over the training set; returns the loss of each batch."""
+class TrainingDiverged(RuntimeError):
+    """The loss stopped being a finite number: every later step would only spread NaN through the weights."""
+
+
+def train_one_epoch(model, loader, optimizer, scheduler, normalize, epoch, description):
+    """One pass over the training set; returns the loss of each batch. Stops at the first loss that is NaN or inf."""
     model.train()
     losses = []
     batches = progress(loader, description)
-    for images, labels in batches:
+    for step, (images, labels) in enumerate(batches, start=1):
         loss = nn.functional.cross_entropy(model(normalize(images)), labels)
+        losses.append(loss.item())
+        if not math.isfinite(losses[-1]):
+            raise TrainingDiverged(f"loss became {losses[-1]} at epoch {epoch}, step {step}: lower --lr")
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         scheduler.step()
-        losses.append(loss.item())
         if hasattr(batches, "set_postfix") and len(losses) % 10 == 0:
             batches.set_postfix(loss=f"{sum(losses[-50:]) / len(losses[-50:]):.4f}")
     return losses
@@ -190,7 +198,8 @@ def run(args):
     batch_losses, accuracies = [], []
     for epoch in range(1, args.epochs + 1):
         start = time.perf_counter()
-        losses = train_one_epoch(model, train_loader, optimizer, scheduler, normalize, f"epoch {epoch}/{args.epochs}")
+        description = f"epoch {epoch}/{args.epochs}"
+        losses = train_one_epoch(model, train_loader, optimizer, scheduler, normalize, epoch, description)
         train_seconds = time.perf_counter() - start
         accuracies.append(evaluate(model, test_loader, normalize))
         batch_losses += losses
@@ -210,12 +219,42 @@ def run(args):
 def positive(kind):
     def parse(text):
         value = kind(text)
-        if value <= 0:
+        if not 0 < value < math.inf:  # also false for NaN
             raise argparse.ArgumentTypeError(f"must be positive, got {text}")
         return value
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def seed(text):
+    value = int(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must lie in 0 .. 2**63 - 1, got {text}")
+    return value
+
+
+def check_output_path(parser, flag, path):
+    """Fail before training, not after it, when `path` can't be written."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        parser.error(f"{flag} {path}: is a directory; give a file name")
+    if not path.parent.is_dir():
+        parser.error(f"{flag} {path}: the directory {path.parent} does not exist")
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        parser.error(f"{flag} {path}: {'the file' if path.exists() else 'its directory'} is not writable")
+
+
+def check_plot_format(parser, path):
+    """matplotlib picks the image format from the extension: check it knows this one before training."""
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        parser.error("--plot needs matplotlib: install it with `pip install matplotlib`")
+    extension = Path(path).suffix.lstrip(".").lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if extension and extension not in formats:
+        parser.error(f"--plot {path}: matplotlib can't write .{extension} files; use one of .{', .'.join(formats)}")
 
 
 def parse_args(argv):
@@ -238,7 +277,7 @@ def parse_args(argv):
         help="peak learning rate (default: adam 2e-3 for cnn, 1e-3 for simpleconvnet and mlp; sgd 0.05)",
     )
     parser.add_argument("--optimizer", choices=["sgd", "adam"], default="adam", help="(default: adam)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the initial weights and shuffling (default: 0)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed for the initial weights and shuffling (default: 0)")
     parser.add_argument("--limit", type=positive(int), metavar="N", help="train on the first N training samples only")
     parser.add_argument("--save", metavar="PATH", help="save the trained weights (tinygrad_edu.save, safetensors)")
     parser.add_argument("--plot", metavar="PATH", help="save loss and accuracy curves as a PNG (needs matplotlib)")
@@ -246,13 +285,10 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     args.epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     for flag, path in [("--save", args.save), ("--plot", args.plot)]:
-        if path and not Path(path).expanduser().parent.is_dir():
-            parser.error(f"{flag} {path}: the directory {Path(path).expanduser().parent} does not exist")
+        if path:
+            check_output_path(parser, flag, path)
     if args.plot:
-        try:
-            import matplotlib  # noqa: F401  (checked before training, so a missing package fails at once)
-        except ImportError:
-            parser.error("--plot needs matplotlib: install it with `pip install matplotlib`")
+        check_plot_format(parser, args.plot)
     return args
 
 
@@ -266,7 +302,7 @@ def main(argv=None):
         run(args)
     except FileNotFoundError as error:
         sys.exit(f"error: {error} (Without --data-dir, this script downloads the files itself.)")
-    except (OSError, IDXError, DownloadError) as error:
+    except (OSError, IDXError, DownloadError, TrainingDiverged) as error:
         sys.exit(f"error: {error}")
     except KeyboardInterrupt:
         sys.exit("interrupted")

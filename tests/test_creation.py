@@ -147,3 +147,9 @@ def test_sizes_must_be_non_negative_ints():
         tg.zeros(-1)
     with pytest.raises(TypeError, match="ones: size must be ints"):
         tg.ones(2.5)
+
+
+def test_randperm_of_a_negative_count_is_an_error_as_in_pytorch():
+    with pytest.raises(RuntimeError, match="randperm: n must be non-negative, got -1"):
+        tg.randperm(-1)
+    assert tg.randperm(0).shape == (0,) and tg.randperm(0).dtype == tg.int64

@@ -1,8 +1,12 @@
 """save/load: checkpoints round-trip exactly, and a file that is not one of ours gives a clear error."""
 
+import io
 import json
+import os
 import pickle
+import stat
 import struct
+import threading
 
 import numpy as np
 import pytest
@@ -130,13 +134,15 @@ def test_saving_unsupported_values_fails_clearly(obj, message, tmp_path):
     assert not (tmp_path / "bad.safetensors").exists()
 
 
-def test_save_and_load_take_paths_only(tmp_path):
-    with pytest.raises(TypeError, match="save: expected a file path"):
-        tg.save({}, open(tmp_path / "f", "wb"))
+def test_save_and_load_refuse_what_is_neither_a_path_nor_a_file(tmp_path):
+    with pytest.raises(TypeError, match="save: expected a file path .* or a binary file object, got int"):
+        tg.save({}, 3)
     with pytest.raises(OSError, match="save: could not write"):
         tg.save({"w": tg.ones(1)}, tmp_path / "missing-directory" / "w.safetensors")
-    with pytest.raises(TypeError, match="map_location must be a device"):
-        tg.load(tmp_path / "f", map_location={"cuda": "cpu"})
+    with pytest.raises(TypeError, match="map_location must be a device .* got int"):
+        tg.load(tmp_path / "f", map_location=3)
+    with pytest.raises(TypeError, match="map_location as a function takes PyTorch storages"):
+        tg.load(tmp_path / "f", map_location=lambda storage, location: storage)
 
 
 def safetensors_bytes(header):
@@ -169,14 +175,6 @@ def test_a_file_that_is_not_a_checkpoint_gives_a_clear_error(make_content, tmp_p
         tg.load(path)
 
 
-def test_a_safetensors_file_from_elsewhere_is_refused_with_a_hint(tmp_path):
-    safetensors_numpy = pytest.importorskip("safetensors.numpy")
-    path = tmp_path / "foreign.safetensors"
-    safetensors_numpy.save_file({"w": np.zeros(2, dtype=np.float32)}, path)
-    with pytest.raises(ValueError, match=r"not one written by tinygrad_edu.save .*safetensors.numpy.load_file"):
-        tg.load(path)
-
-
 DAMAGED_METADATA = {
     "not-json": "{not json",
     "wrong-version": json.dumps({"version": 99, "object": None}),
@@ -184,14 +182,21 @@ DAMAGED_METADATA = {
     "unknown-entry": json.dumps({"version": 1, "object": {"pickle": "os.system"}}),
     "bad-dict": json.dumps({"version": 1, "object": {"dict": [[1, 2, 3]]}}),
     "bad-device": json.dumps({"version": 1, "object": {"tensor": "w", "device": "cuda:x"}}),
+    "device-not-a-string": json.dumps({"version": 1, "object": {"tensor": "w", "device": True}}),
+    "requires-grad-not-a-bool": json.dumps({"version": 1, "object": {"tensor": "w", "requires_grad": "yes"}}),
+    "requires-grad-on-an-int": json.dumps({"version": 1, "object": {"tensor": "n", "requires_grad": True}}),
 }
 
 
 @pytest.mark.parametrize("metadata", DAMAGED_METADATA.values(), ids=DAMAGED_METADATA.keys())
 def test_damaged_metadata_gives_a_clear_error(metadata, tmp_path):
-    header = {"__metadata__": {"tinygrad_edu": metadata}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
+    header = {
+        "__metadata__": {"tinygrad_edu": metadata},
+        "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+        "n": {"dtype": "I64", "shape": [1], "data_offsets": [4, 12]},
+    }
     path = tmp_path / "damaged.safetensors"
-    path.write_bytes(safetensors_bytes(header) + b"\x00" * 4)
+    path.write_bytes(safetensors_bytes(header) + b"\x00" * 12)
     with pytest.raises(ValueError, match=r"load: '.*damaged\.safetensors' has damaged tinygrad_edu metadata"):
         tg.load(path)
 
@@ -235,3 +240,226 @@ def test_a_models_state_round_trips_exactly(device, tmp_path):
     restored.eval()
     x = tg.randn(3, 1, 8, 8, device=device)
     np.testing.assert_array_equal(restored(x).detach().cpu().numpy(), model(x).detach().cpu().numpy())
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"tensor": "w", "device": True}, r"tensor 'w': 'device' must be a string such as 'cpu', got true"),
+        ({"tensor": "n", "requires_grad": True}, r"tensor 'n' is int64 but marked requires_grad"),
+    ],
+)
+def test_wrong_metadata_names_the_file_and_the_tensor(entry, message, tmp_path):
+    header = {
+        "__metadata__": {"tinygrad_edu": json.dumps({"version": 1, "object": entry})},
+        "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+        "n": {"dtype": "I64", "shape": [1], "data_offsets": [4, 12]},
+    }
+    path = tmp_path / "edited.safetensors"
+    path.write_bytes(safetensors_bytes(header) + b"\x00" * 12)
+    with pytest.raises(ValueError, match=r"load: '.*edited\.safetensors' has damaged .*" + message):
+        tg.load(path)
+
+
+@pytest.mark.parametrize(("dtype", "size"), [("BF16", 2), ("U64", 8), ("F8_E4M3", 1), ("U32", 4), ("C64", 8)])
+@pytest.mark.parametrize("metadata", [{"tinygrad_edu": json.dumps({"version": 1, "object": {"tensor": "w"}})}, {}])
+def test_a_dtype_tinygrad_edu_does_not_have_names_the_file_and_the_tensor(dtype, size, metadata, tmp_path):
+    header = {"__metadata__": metadata, "w": {"dtype": dtype, "shape": [2], "data_offsets": [0, 2 * size]}}
+    path = tmp_path / "exotic.safetensors"
+    path.write_bytes(safetensors_bytes(header) + b"\x00" * (2 * size))
+    with pytest.raises(ValueError, match=rf"load: '.*exotic\.safetensors': tensor 'w' has dtype \"{dtype}\", which"):
+        tg.load(path)
+
+
+# ----- file objects, PyTorch's keywords, plain safetensors files ----------------------------------
+
+
+def test_save_and_load_through_file_objects(tmp_path):
+    buffer = io.BytesIO()
+    tg.save({"w": tg.arange(6.0).reshape(2, 3), "step": 7}, buffer)
+    buffer.seek(0)
+    restored = tg.load(buffer)
+    np.testing.assert_array_equal(restored["w"].numpy(), np.arange(6.0).reshape(2, 3))
+    assert restored["step"] == 7
+    with open(tmp_path / "model.safetensors", "wb") as file:
+        tg.save({"b": tg.ones(2)}, file)
+    with open(tmp_path / "model.safetensors", "rb") as file:
+        np.testing.assert_array_equal(tg.load(file)["b"].numpy(), [1.0, 1.0])
+
+
+def test_a_file_object_in_text_mode_or_with_garbage_is_refused_clearly(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\x01\x02")
+    with open(tmp_path / "model.safetensors", encoding="latin-1") as file:
+        with pytest.raises(TypeError, match=r"load: '.*model\.safetensors' gave str, not bytes; .* binary mode 'rb'"):
+            tg.load(file)
+    with pytest.raises(ValueError, match="load: the BytesIO object is not a tinygrad_edu checkpoint"):
+        tg.load(io.BytesIO(b"not a checkpoint at all"))
+
+
+@pytest.mark.parametrize("weights_only", [True, False, None])
+def test_weights_only_is_accepted_and_loading_never_unpickles(weights_only, tmp_path):
+    tg.save({"w": tg.ones(2)}, tmp_path / "model.safetensors")
+    np.testing.assert_array_equal(tg.load(tmp_path / "model.safetensors", weights_only=weights_only)["w"].numpy(), 1)
+
+
+def test_map_location_as_a_dict_maps_saved_devices(tmp_path):
+    header = {
+        "__metadata__": {
+            "tinygrad_edu": json.dumps(
+                {"version": 1, "object": {"list": [{"tensor": "a", "device": "cuda:0"}, {"tensor": "b"}]}}
+            )
+        },
+        "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+        "b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},
+    }
+    path = tmp_path / "gpu.safetensors"
+    path.write_bytes(safetensors_bytes(header) + b"\x00" * 8)
+    first, second = tg.load(path, map_location={"cuda:0": "cpu"})
+    assert first.device == tg.device("cpu") and second.device == tg.device("cpu")
+    with pytest.raises(RuntimeError, match="tensor 'a' was saved on cuda:0"):
+        tg.load(path, map_location={"cuda:1": "cpu"})
+    with pytest.raises(TypeError, match="map_location's keys and values must be devices"):
+        tg.load(path, map_location={"cuda:0": 0.5})
+
+
+def test_a_plain_safetensors_file_loads_as_a_dict_of_tensors(tmp_path):
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    model = small_model()
+    arrays = {name: value.numpy() for name, value in model.state_dict().items()}
+    safetensors_numpy.save_file(arrays, tmp_path / "hub.safetensors")
+    loaded = tg.load(tmp_path / "hub.safetensors")
+    assert sorted(loaded) == sorted(arrays)
+    for name, tensor in loaded.items():
+        assert isinstance(tensor, tg.Tensor) and tensor.dtype == tg.dtype(arrays[name].dtype)
+        np.testing.assert_array_equal(tensor.numpy(), arrays[name])
+    restored = small_model()
+    restored.load_state_dict(loaded)
+    for name, value in restored.state_dict().items():
+        np.testing.assert_array_equal(value.numpy(), arrays[name])
+
+
+def test_a_safetensors_file_written_by_pytorch_loads_into_the_same_model(torch, tmp_path):
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    torch.manual_seed(0)
+    torch_model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten())
+    torch_model(torch.randn(2, 1, 8, 8))  # moves the running statistics
+    safetensors_torch.save_file(torch_model.state_dict(), tmp_path / "torch.safetensors")
+    model = tg.nn.Sequential(tg.nn.Conv2d(1, 4, 3), tg.nn.BatchNorm2d(4), tg.nn.Flatten())
+    model.load_state_dict(tg.load(tmp_path / "torch.safetensors", map_location="cpu", weights_only=True))
+    image = torch.randn(2, 1, 8, 8)
+    torch_model.eval()
+    model.eval()
+    with torch.no_grad(), tg.no_grad():
+        np.testing.assert_allclose(model(tg.tensor(image.numpy())).numpy(), torch_model(image).numpy(), atol=1e-5)
+
+
+# ----- what save does to what is already at the path ----------------------------------------------
+
+
+def test_saving_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    target = tmp_path / "weights-v2.safetensors"
+    tg.save({"w": tg.zeros(1)}, target)
+    link = tmp_path / "latest.safetensors"
+    link.symlink_to(target.name)
+    tg.save({"w": tg.ones(1)}, link)
+    assert link.is_symlink() and os.readlink(link) == target.name
+    np.testing.assert_array_equal(tg.load(target)["w"].numpy(), [1.0])
+
+
+def test_saving_onto_a_named_pipe_writes_through_it(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    tg.save({"w": tg.arange(3.0)}, pipe)
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    np.testing.assert_array_equal(tg.load(io.BytesIO(received[0]))["w"].numpy(), [0.0, 1.0, 2.0])
+
+
+def test_saving_onto_a_device_writes_through_it(tmp_path):
+    null_device = tmp_path / "null"  # a copy of /dev/null: a broken save replaces this node, not the system's
+    try:
+        os.mknod(null_device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device node needs root (the named-pipe test covers writing through)")
+    tg.save({"w": tg.ones(3)}, null_device)
+    assert stat.S_ISCHR(os.stat(null_device).st_mode)
+
+
+def test_saving_onto_a_directory_is_refused_clearly(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"save: '.*' is a directory; give a file name"):
+        tg.save({"w": tg.ones(1)}, tmp_path)
+
+
+def test_a_new_file_gets_the_umask_mode_and_a_replaced_one_keeps_its_mode(tmp_path):
+    old_umask = os.umask(0o027)
+    try:
+        tg.save({"w": tg.ones(1)}, tmp_path / "new.safetensors")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.safetensors").st_mode) == 0o640
+    (tmp_path / "shared.safetensors").write_bytes(b"old")
+    os.chmod(tmp_path / "shared.safetensors", 0o664)
+    tg.save({"w": tg.ones(1)}, tmp_path / "shared.safetensors")
+    assert stat.S_IMODE(os.stat(tmp_path / "shared.safetensors").st_mode) == 0o664
+
+
+def test_temporaries_are_recognisable_and_stale_ones_are_removed(tmp_path, monkeypatch):
+    stale = tmp_path / f".model.safetensors.{2**22 + 12345}-dead.tinygrad_edu-partial"  # above Linux's pid limit
+    running = tmp_path / f".model.safetensors.{os.getpid()}-live.tinygrad_edu-partial"
+    other = tmp_path / f".other.safetensors.{2**22 + 12345}-dead.tinygrad_edu-partial"
+    for path in (stale, running, other):
+        path.write_bytes(b"x" * 100)
+    seen = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda source, target: (seen.append(source), real_replace(source, target)))
+    tg.save({"w": tg.ones(1)}, tmp_path / "model.safetensors")
+    assert not stale.exists() and running.exists() and other.exists()
+    assert os.path.basename(seen[0]).startswith(".model.safetensors.") and seen[0].endswith(".tinygrad_edu-partial")
+
+
+def test_an_interrupted_save_leaves_no_temporary_and_the_old_file(tmp_path, monkeypatch):
+    tg.save({"w": tg.zeros(1)}, tmp_path / "model.safetensors")
+
+    def killed(source, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        tg.save({"w": tg.ones(1)}, tmp_path / "model.safetensors")
+    assert [path.name for path in tmp_path.iterdir()] == ["model.safetensors"]
+    np.testing.assert_array_equal(tg.load(tmp_path / "model.safetensors")["w"].numpy(), [0.0])
+
+
+@pytest.fixture
+def read_only_directory(tmp_path, monkeypatch):
+    """A directory where no file can be created (root ignores mode bits: os.open refuses as the kernel would)."""
+    directory = tmp_path / "read-only"
+    directory.mkdir()
+    real_open = os.open
+
+    def open_as_unprivileged_user(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT and os.path.dirname(os.fspath(path)) == str(directory):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_as_unprivileged_user)
+    directory.chmod(0o555)
+    yield directory
+    directory.chmod(0o755)
+
+
+def test_a_writable_file_in_a_read_only_directory_is_overwritten_in_place(read_only_directory):
+    path = read_only_directory / "model.safetensors"
+    os.chmod(read_only_directory, 0o755)
+    path.write_bytes(b"old")
+    os.chmod(read_only_directory, 0o555)
+    tg.save({"w": tg.full((2,), 5.0)}, path)
+    np.testing.assert_array_equal(tg.load(path)["w"].numpy(), [5.0, 5.0])
+
+
+def test_a_new_file_in_a_read_only_directory_fails_naming_the_directory(read_only_directory):
+    with pytest.raises(OSError, match=r"save: could not write .*the directory '.*read-only' is not writable"):
+        tg.save({"w": tg.ones(1)}, read_only_directory / "model.safetensors")

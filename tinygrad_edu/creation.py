@@ -141,6 +141,8 @@ def randint(low, high=None, size=None, *, dtype=None, device=None):
 
 def randperm(n, *, dtype=None, device=None):
     """A random permutation of 0 .. n-1 (int64)."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     order = random.generator(device).permutation(n)
     return Tensor._make(order.astype(_dtype(dtype, dtypes.int64)))
 

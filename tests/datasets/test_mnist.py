@@ -149,8 +149,9 @@ def test_offline_download_fails_fast_saying_where_to_put_the_files(tmp_path, clo
 
 
 @pytest.mark.skipif(not DEBIAN_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
-def test_fashion_mnist_finds_the_debian_package(tmp_path):
-    test = FashionMNIST(tmp_path / "nothing-here", train=False)
+def test_fashion_mnist_finds_the_debian_package_when_no_root_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "empty-cache"))
+    test = FashionMNIST(train=False)
     assert len(test) == 10_000 and test.data.shape == (10_000, 28, 28)
     assert np.bincount(test.targets.numpy(), minlength=10).tolist() == [1000] * 10
     assert test.classes[9] == "Ankle boot"
@@ -175,3 +176,25 @@ def test_ambiguous_names_are_not_guessed(tmp_path, mnist_arrays):
         write_files(tmp_path, {prefix + name: array for name, array in mnist_arrays.items()})
     with pytest.raises(FileNotFoundError):
         MNIST(tmp_path)
+
+
+def test_a_named_root_is_the_only_place_looked_at(tmp_path, monkeypatch, mnist_arrays):
+    system_copy = tmp_path / "system"
+    write_files(system_copy, mnist_arrays)
+    monkeypatch.setattr(FashionMNIST, "system_dirs", [str(system_copy)])
+    monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "empty-cache"))
+    assert len(FashionMNIST(train=False)) == len(mnist_arrays["t10k-labels-idx1-ubyte"])  # no root: the system's copy
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(FileNotFoundError, match=r"the test files t10k-images-idx3-ubyte\[.gz\] and .* not found in "):
+        FashionMNIST(tmp_path / "mine", train=False)
+    write_files(tmp_path / "mine", {"t10k-images-idx3-ubyte": mnist_arrays["t10k-images-idx3-ubyte"]})
+    with pytest.raises(
+        FileNotFoundError, match=r"the test file t10k-labels-idx1-ubyte\[.gz\] was not found in .*mine,"
+    ):
+        FashionMNIST(tmp_path / "mine", train=False)
+
+
+def test_a_root_that_is_a_file_says_so(tmp_path):
+    (tmp_path / "passwd").write_text("root:x:0:0::/root:/bin/sh\n")
+    with pytest.raises(NotADirectoryError, match=r"MNIST: root '.*passwd' is a file, not a directory"):
+        MNIST(tmp_path / "passwd")

@@ -1,5 +1,6 @@
 """examples/mnist.py: real training on a Fashion-MNIST subset, its flags, and its error paths."""
 
+import os
 import re
 import socket
 import time
@@ -128,6 +129,14 @@ def test_offline_download_fails_fast_and_says_where_to_put_the_files(load_exampl
         (["--model", "resnet"], "invalid choice: 'resnet'"),
         (["--device", "tpu"], "--device tpu: unknown device type 'tpu'"),
         (["--save", "{tmp}/no/such/dir/model.safetensors"], "the directory {tmp}/no/such/dir does not exist"),
+        (["--save", "{tmp}/corrupt"], "--save {tmp}/corrupt: is a directory; give a file name"),
+        (["--plot", "{tmp}"], "--plot {tmp}: is a directory"),
+        (["--plot", "{tmp}/curves.xyz"], "--plot {tmp}/curves.xyz: matplotlib can't write .xyz files; use one of"),
+        (["--lr", "nan"], "argument --lr: must be positive, got nan"),
+        (["--lr", "inf"], "argument --lr: must be positive, got inf"),
+        (["--lr", "-0.1"], "argument --lr: must be positive, got -0.1"),
+        (["--seed", "-1"], "argument --seed: must lie in 0 .. 2**63 - 1, got -1"),
+        (["--dataset", "fashion-mnist", "--data-dir", "{tmp}"], "not found in {tmp}, {tmp}/FashionMNIST/raw."),
     ],
 )
 def test_bad_input_gives_a_short_error_and_no_traceback(run_example, tmp_path, arguments, expected):
@@ -138,3 +147,25 @@ def test_bad_input_gives_a_short_error_and_no_traceback(run_example, tmp_path, a
     assert result.returncode != 0
     assert expected.format(tmp=tmp_path) in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_saving_into_a_read_only_place_fails_before_training(load_example, tmp_path, monkeypatch, capsys):
+    write_tiny_mnist(tmp_path)
+    target = tmp_path / "model.safetensors"
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: False if str(path) == str(tmp_path) else real_access(path, mode)
+    )
+    with pytest.raises(SystemExit):
+        load_example("mnist").main(["--data-dir", str(tmp_path), "--epochs", "1", "--save", str(target)])
+    captured = capsys.readouterr()
+    assert f"--save {target}: its directory is not writable" in captured.err and "epoch" not in captured.out
+
+
+def test_a_loss_that_becomes_nan_stops_training_with_advice(run_example, tmp_path):
+    write_tiny_mnist(tmp_path)
+    arguments = ["--model", "mlp", "--optimizer", "sgd", "--lr", "1e30", "--batch-size", "4", "--epochs", "2"]
+    result = run_example("mnist", *arguments, "--data-dir", tmp_path, "--save", tmp_path / "model.safetensors")
+    assert result.returncode != 0
+    assert re.search(r"error: loss became (nan|inf) at epoch 1, step [2-4]: lower --lr", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "model.safetensors").exists()

@@ -85,3 +85,28 @@ def test_in_features_mismatch_names_both_shapes():
 def test_identity_returns_its_input():
     x = tg.randn(2, 3)
     assert nn.Identity(54, unused="argument")(x) is x
+
+
+@pytest.mark.parametrize(("in_features", "out_features"), [(0, 2), (2, 0), (0, 0)])
+def test_a_linear_layer_with_no_inputs_or_no_outputs_works_as_in_pytorch(in_features, out_features):
+    layer = nn.Linear(in_features, out_features)
+    input = tg.zeros(3, in_features, requires_grad=True)
+    output = layer(input)
+    assert output.shape == (3, out_features)
+    np.testing.assert_array_equal(
+        output.detach().numpy(), np.broadcast_to(layer.bias.detach().numpy(), (3, out_features))
+    )
+    output.sum().backward()
+    assert input.grad.shape == (3, in_features) and layer.weight.grad.shape == (out_features, in_features)
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), np.full(out_features, 3.0))
+
+
+def test_zero_sized_linear_layers_match_torch(torch):
+    for in_features, out_features in [(0, 2), (2, 0)]:
+        ours, theirs = nn.Linear(in_features, out_features), torch.nn.Linear(in_features, out_features)
+        theirs.load_state_dict(
+            {name: torch.from_numpy(value.numpy().copy()) for name, value in ours.state_dict().items()}
+        )
+        inputs = np.ones((4, in_features), dtype=np.float32)
+        with tg.no_grad(), torch.no_grad():
+            np.testing.assert_array_equal(ours(tg.tensor(inputs)).numpy(), theirs(torch.from_numpy(inputs)).numpy())

@@ -2,9 +2,10 @@
 
 `dataset[i]` is `(image, label)`: image a float32 tensor of shape (1, 28, 28) in [0, 1], label an
 int. `dataset.data` holds all images as uint8 (N, 28, 28) and `dataset.targets` the int64 labels.
-The four IDX files are looked for in `root`, then in torchvision's layout `root/MNIST/raw/` (and,
-for Fashion-MNIST, in Debian's `/usr/share/datasets/fashion-mnist/`); `download=True` fetches the
-missing ones into `root/MNIST/raw/`. Without `root` the cache directory is used (see download.py).
+The four IDX files are looked for in `root`, then in torchvision's layout `root/MNIST/raw/`;
+`download=True` fetches the missing ones into `root/MNIST/raw/`. A `root` you name is the only
+place looked at. Without one, the cache directory is used (see download.py) and, for
+Fashion-MNIST, Debian's `/usr/share/datasets/fashion-mnist/` before anything is downloaded.
 """
 
 from pathlib import Path
@@ -45,6 +46,12 @@ class MNIST(Dataset):
 
     def __init__(self, root=None, train=True, download=False, transform=None, target_transform=None):
         self.root = cache_dir() if root is None else Path(root).expanduser()
+        self.root_is_explicit = root is not None
+        if self.root.exists() and not self.root.is_dir():
+            raise NotADirectoryError(
+                f"{type(self).__name__}: root {str(self.root)!r} is a file, not a directory; pass the directory "
+                "that holds the four IDX files"
+            )
         self.train = bool(train)
         self.transform = transform
         self.target_transform = target_transform
@@ -91,7 +98,9 @@ class MNIST(Dataset):
     # ----- finding, downloading and checking the files ----------------------------------------
 
     def _search_dirs(self):
-        return [self.root, self.raw_folder, *map(Path, self.system_dirs)]
+        """root and root/MNIST/raw; the system's copies too, but only when no root was named."""
+        system_dirs = [] if self.root_is_explicit else [Path(directory) for directory in self.system_dirs]
+        return [self.root, self.raw_folder, *system_dirs]
 
     def _locate_files(self, download_missing):
         """The (image, label) paths of this split from the first directory that has both."""
@@ -116,9 +125,15 @@ class MNIST(Dataset):
     def _missing_message(self):
         searched = ", ".join(str(directory) for directory in self._search_dirs())
         split = "training" if self.train else "test"
-        wanted = " and ".join(f"{name}[.gz]" for name in self.split_files)
+        missing = [
+            name
+            for name in self.split_files
+            if not any(_find_variant(directory, name) for directory in self._search_dirs())
+        ]
+        wanted = " and ".join(f"{name}[.gz]" for name in missing)
+        files = f"files {wanted} were" if len(missing) > 1 else f"file {wanted} was"
         return (
-            f"{type(self).__name__}: the {split} files {wanted} were not found in {searched}. Put the four IDX "
+            f"{type(self).__name__}: the {split} {files} not found in {searched}. Put the four IDX "
             "files (gzipped or not) in one of these directories, or pass download=True to fetch them from "
             f"{self.mirrors[0]}."
         )

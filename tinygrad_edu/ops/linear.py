@@ -1,5 +1,7 @@
 """The fully connected layer as one op, so a Linear layer costs one graph node instead of three."""
 
+import math
+
 from ..function import Function
 
 
@@ -12,7 +14,8 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        rows = x.reshape(-1, x.shape[-1])
+        batch = math.prod(x.shape[:-1])  # not reshape(-1, ...): numpy can't infer -1 when in_features is 0
+        rows = x.reshape(batch, x.shape[-1])
         out = rows @ weight.T
         if bias is not None:
             out += bias
@@ -23,7 +26,7 @@ class Linear(Function):
     @staticmethod
     def backward(ctx, grad_output):
         rows, weight = ctx.saved_tensors
-        grad_rows = grad_output.reshape(-1, weight.shape[0])
+        grad_rows = grad_output.reshape(rows.shape[0], weight.shape[0])
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_x = (grad_rows @ weight).reshape(ctx.input_shape)
