@@ -6,6 +6,7 @@ that takes such an argument reads it here, so they all accept the same spellings
 same mistakes with the same words.
 """
 
+import functools
 import operator
 
 import numpy as np
@@ -118,3 +119,21 @@ def pair(value, op, name, minimum):
     if any(v < minimum for v in both):
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
     return tuple(int(v) for v in both)
+
+
+def numpy_names(method):
+    """Let a reduction also take numpy's spellings, as PyTorch does: `axis=` for `dim=`, `keepdims=` for `keepdim=`.
+
+    `x.sum(axis=0, keepdims=True)` is `x.sum(dim=0, keepdim=True)`; naming both spellings is a TypeError.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        for numpy_name, torch_name in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_name in kwargs:
+                if torch_name in kwargs:
+                    raise TypeError(f"{method.__name__}: got both {torch_name}= and its alias {numpy_name}=; pass one")
+                kwargs[torch_name] = kwargs.pop(numpy_name)
+        return method(*args, **kwargs)
+
+    return wrapper

@@ -627,9 +627,11 @@ class Tensor:
 
     logical_not = __invert__
 
+    @arguments.numpy_names
     def any(self, dim=None, keepdim=False):
         return Tensor._make(self._data.any(axis=self._axes(dim, "any"), keepdims=keepdim))
 
+    @arguments.numpy_names
     def all(self, dim=None, keepdim=False):
         return Tensor._make(self._data.all(axis=self._axes(dim, "all"), keepdims=keepdim))
 
@@ -663,16 +665,22 @@ class Tensor:
             raise ShapeError(f"{op}: dim {dim} names the same dimension twice")
         return None if self._data.ndim == 0 else axes
 
-    def sum(self, dim=None, keepdim=False):
-        """Sum over dim (an int, a tuple, or None for all);  gradient: g broadcast back."""
-        return reduce.Sum.apply(self, self._axes(dim, "sum"), keepdim)
+    @arguments.numpy_names
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """Sum over dim (an int, a tuple, or None for all), in `dtype` if given;  gradient: g broadcast back."""
+        if dtype is None:
+            return reduce.Sum.apply(self, self._axes(dim, "sum"), keepdim)
+        dtype = dtypes.as_dtype(dtype)  # the input is cast first, as PyTorch does (numpy would widen int32 sums)
+        return reduce.Sum.apply(self._to_dtype(dtype), self._axes(dim, "sum"), keepdim)._to_dtype(dtype)
 
+    @arguments.numpy_names
     def mean(self, dim=None, keepdim=False):
         """Mean over dim;  gradient: g / n broadcast back."""
         if self._data.dtype.kind != "f":
             raise TypeError(f"mean: input dtype must be floating point, got {self.dtype}; use .float() first")
         return reduce.Mean.apply(self, self._axes(dim, "mean"), keepdim)
 
+    @arguments.numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Variance over dim with Bessel's correction by default (correction=1, i.e. divide by n - 1)."""
         if isinstance(dim, bool):  # var(False): the old positional `unbiased`
@@ -683,6 +691,7 @@ class Tensor:
             raise TypeError(f"var: input dtype must be floating point, got {self.dtype}")
         return reduce.Var.apply(self, self._axes(dim, "var"), correction, keepdim)
 
+    @arguments.numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Standard deviation: sqrt(var)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -702,6 +711,7 @@ class Tensor:
         indices = pick(axis=axis, keepdims=keepdim) if keepdim else pick(axis=axis)
         return ReductionResult(values, Tensor._make(indices.astype(np.int64)))
 
+    @arguments.numpy_names
     def max(self, dim=None, keepdim=False):
         """Largest value; with `dim`, (values, indices) along it; with a tensor, the elementwise maximum.
 
@@ -709,16 +719,20 @@ class Tensor:
         """
         return self._extreme(dim, keepdim, "max", reduce.Amax, reduce.MaxAlong, self.maximum)
 
+    @arguments.numpy_names
     def min(self, dim=None, keepdim=False):
         """Smallest value; with `dim`, (values, indices); with a tensor, the elementwise minimum."""
         return self._extreme(dim, keepdim, "min", reduce.Amin, reduce.MinAlong, self.minimum)
 
+    @arguments.numpy_names
     def amax(self, dim=None, keepdim=False):
         return reduce.Amax.apply(self, self._axes(dim, "amax"), keepdim)
 
+    @arguments.numpy_names
     def amin(self, dim=None, keepdim=False):
         return reduce.Amin.apply(self, self._axes(dim, "amin"), keepdim)
 
+    @arguments.numpy_names
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (of the flattened tensor when dim is None), as int64."""
         if dim is None:
@@ -726,6 +740,7 @@ class Tensor:
         axis = self._axis(dim, "argmax")
         return Tensor._make(self._data.argmax(axis=axis, keepdims=keepdim).astype(np.int64))
 
+    @arguments.numpy_names
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (of the flattened tensor when dim is None), as int64."""
         if dim is None:
@@ -733,14 +748,25 @@ class Tensor:
         axis = self._axis(dim, "argmin")
         return Tensor._make(self._data.argmin(axis=axis, keepdims=keepdim).astype(np.int64))
 
+    @arguments.numpy_names
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """Product of all elements, or along one dim;  gradient: g times the product of the other elements."""
+        source = self if dtype is None else self._to_dtype(dtypes.as_dtype(dtype))
+        if dim is None:
+            return reduce.Prod.apply(source.reshape(-1), 0, False)
+        return reduce.Prod.apply(source, self._axis(dim, "prod"), keepdim)
+
+    @arguments.numpy_names
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over dim, computed without overflow;  gradient: g * softmax(x)."""
         return reduce.LogSumExp.apply(self, self._axes(dim, "logsumexp"), keepdim)
 
+    @arguments.numpy_names
     def softmax(self, dim):
         """exp(x) / sum(exp(x)) along dim, computed stably."""
         return reduce.Softmax.apply(self, self._axis(dim, "softmax"))
 
+    @arguments.numpy_names
     def log_softmax(self, dim):
         """x - logsumexp(x) along dim, computed stably."""
         return reduce.LogSoftmax.apply(self, self._axis(dim, "log_softmax"))
