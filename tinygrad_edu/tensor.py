@@ -923,6 +923,42 @@ class Tensor:
         length = self.shape[self._axis(dim, "chunk")]
         return self.split(-(-length // chunks) or 1, dim)
 
+    # ----- rearranging and selecting: written in rearranging.py over indexing and where -------
+
+    def flip(self, *dims):
+        return rearranging.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts, dims=None):
+        return rearranging.roll(self, shifts, dims)
+
+    def repeat(self, *sizes):
+        return rearranging.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return rearranging.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tril(self, diagonal=0):
+        return rearranging.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return rearranging.triu(self, diagonal)
+
+    def masked_fill(self, mask, value):
+        return rearranging.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """masked_fill in place (outside the graph, as the other in-place updates)."""
+        return self.copy_(rearranging.masked_fill(self.detach(), mask, value))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return rearranging.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return rearranging.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return rearranging.topk(self, k, dim, largest, sorted)
+
 
 def _raise_if_not_broadcastable(op, a_shape, b_shape):
     """A clear error when two shapes don't broadcast (instead of numpy's message)."""
@@ -997,6 +1033,6 @@ def _as_index(index, tensor):
     return converted if isinstance(index, tuple) else converted[0]
 
 
-from . import autograd  # noqa: E402  (these modules import Tensor from here)
+from . import autograd, rearranging  # noqa: E402  (these modules import Tensor from here)
 from .ops import elementwise, movement, reduce  # noqa: E402
 from .ops import matmul as matmul_ops  # noqa: E402
