@@ -147,3 +147,40 @@ def test_sizes_must_be_non_negative_ints():
         tg.zeros(-1)
     with pytest.raises(TypeError, match="ones: size must be ints"):
         tg.ones(2.5)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: tg.tensor([1.0]),
+        lambda: tg.zeros(2),
+        lambda: tg.ones(2),
+        lambda: tg.empty(2),
+        lambda: tg.full((2,), 3.0),
+        lambda: tg.arange(3),
+        lambda: tg.linspace(0, 1, 3),
+        lambda: tg.eye(2),
+        lambda: tg.rand(2),
+        lambda: tg.randn(2),
+        lambda: tg.randint(0, 3, (2,)),
+        lambda: tg.randperm(3),
+    ],
+)
+def test_set_default_device_moves_every_factory(factory):
+    pytest.importorskip("fakegpu")
+    try:
+        tg.set_default_device("fakegpu")
+        assert tg.get_default_device() == tg.device("fakegpu")
+        assert factory().device.type == "fakegpu"
+        assert tg.zeros(1, device="cpu").device.type == "cpu"  # an explicit device still wins
+    finally:
+        tg.set_default_device(None)
+    assert factory().device == tg.device("cpu") == tg.get_default_device()
+
+
+def test_set_default_device_spellings_match_torch(torch):
+    for module in (torch, tg):
+        module.set_default_device("cpu")
+        assert str(module.zeros(1).device) == "cpu"
+        module.set_default_device(None)
+        assert str(module.get_default_device()) == "cpu"

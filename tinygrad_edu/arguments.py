@@ -137,3 +137,17 @@ def numpy_names(method):
         return method(*args, **kwargs)
 
     return wrapper
+
+
+_default_device = CPU
+
+
+def set_default_device(device):
+    """Where the factories (tensor, zeros, randn, ...) put a tensor when no device= is given, as in
+    PyTorch; None goes back to "cpu"."""
+    global _default_device
+    _default_device = as_device(device, CPU)
+
+
+def get_default_device():
+    return _default_device

@@ -4,6 +4,7 @@ Every factory takes `dtype=`, `device=` and `requires_grad=`. Random factories d
 per-device generator (see random.py), so `manual_seed(0)` makes them reproducible.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -14,6 +15,19 @@ from .backend import backend_for, to_device
 from .tensor import Tensor
 
 
+def _on_default_device(factory):
+    """device=None means the default device (see `set_default_device`), as in PyTorch."""
+
+    @functools.wraps(factory)
+    def wrapper(*args, device=None, **kwargs):
+        if device is None and arguments.get_default_device() != CPU:
+            device = arguments.get_default_device()
+        return factory(*args, device=device, **kwargs)
+
+    return wrapper
+
+
+@_on_default_device
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data`. Floats become float32 (the default), ints int64,
     numpy arrays keep their dtype."""
@@ -56,6 +70,7 @@ def _xp(device):
     return backend_for(CPU if device is None else device).xp
 
 
+@_on_default_device
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of shape `size` filled with fill_value (its dtype follows fill_value, as in PyTorch)."""
     if not isinstance(fill_value, (int, float, bool, np.number, np.bool_)):
@@ -66,10 +81,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).zeros(arguments.shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).ones(arguments.shape(size, "ones"), dtype=_dtype(dtype)), requires_grad, device)
 
@@ -77,6 +94,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 empty = zeros
 
 
+@_on_default_device
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """start, start + step, ... up to but excluding end; int64 when all arguments are ints."""
     if end is None:
@@ -95,6 +113,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(array.astype(_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` evenly spaced values from start to end, both included."""
     if steps < 0:
@@ -102,6 +121,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(_xp(device).linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
     if n < 0 or (m is not None and m < 0):
@@ -109,6 +129,7 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
     numpy_dtype = _floating_dtype(dtype, "rand")
@@ -116,6 +137,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
+@_on_default_device
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples (mean 0, variance 1)."""
     numpy_dtype = _floating_dtype(dtype, "randn")
@@ -124,6 +146,7 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
+@_on_default_device
 def randint(low, high=None, size=None, *, dtype=None, device=None):
     """Random ints in [low, high) of shape `size` (int64); `randint(high, size)` starts at 0."""
     if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
@@ -139,6 +162,7 @@ def randint(low, high=None, size=None, *, dtype=None, device=None):
     return Tensor._make(samples.astype(_dtype(dtype, dtypes.int64)))
 
 
+@_on_default_device
 def randperm(n, *, dtype=None, device=None):
     """A random permutation of 0 .. n-1 (int64)."""
     order = random.generator(device).permutation(n)

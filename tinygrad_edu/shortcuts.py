@@ -3,6 +3,7 @@
 This module shadows builtins such as `sum` and `max` on purpose, so nothing else lives here.
 """
 
+from . import arguments
 from .tensor import Tensor
 
 
@@ -31,6 +32,18 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+@arguments.numpy_names
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim in one call, as torch.var_mean."""
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
+
+
+@arguments.numpy_names
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim in one call, as torch.std_mean."""
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
 
 
 def _method(name):
@@ -99,3 +112,6 @@ masked_fill = _method("masked_fill")
 sort = _method("sort")
 argsort = _method("argsort")
 topk = _method("topk")
+isclose = _method("isclose")
+allclose = _method("allclose")
+equal = _method("equal")

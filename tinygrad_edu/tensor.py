@@ -605,9 +605,15 @@ class Tensor:
         """True when both have the same shape and values."""
         return self.shape == other.shape and bool((self._data == other._data).all())
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08):
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when every |self - other| <= atol + rtol * |other| (see isclose)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).all())
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Elementwise |self - other| <= atol + rtol * |other|, as a bool tensor (NaNs match only with equal_nan)."""
+        other = self._operand(other, "isclose")
         xp = backend_of(self._data).xp
-        return bool(xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
+        return Tensor._make(xp.isclose(self._data, _array_on_device_of(self, other, "isclose"), rtol, atol, equal_nan))
 
     def _logical(self, other, combine):
         other_data = _array_on_device_of(self, other, "logical op") if isinstance(other, Tensor) else other

@@ -372,3 +372,22 @@ def test_axis_is_the_same_argument_as_dim(name):
     assert getattr(x, name)(axis=1).tolist() == getattr(x, name)(dim=1).tolist() == getattr(x, name)(1).tolist()
     with pytest.raises(TypeError, match="both dim= and its alias axis="):
         getattr(x, name)(dim=1, axis=1)
+
+
+MEAN_PAIRS = {
+    "var_mean": lambda m, x: m.var_mean(x, 1)[0] + m.var_mean(x, 1)[1],
+    "var_mean keepdim correction": lambda m, x: m.var_mean(x, (0, 2), keepdim=True, correction=0)[0],
+    "std_mean": lambda m, x: m.std_mean(x, dim=-1)[0] * m.std_mean(x, dim=-1)[1],
+    "std_mean all": lambda m, x: m.std_mean(x)[0] + m.std_mean(x)[1],
+    "std_mean axis": lambda m, x: m.std_mean(x, axis=0, keepdims=True)[0],
+}
+
+
+@pytest.mark.parametrize("name", MEAN_PAIRS)
+def test_var_mean_std_mean_match_torch(torch, device, name):
+    assert_matches_torch(MEAN_PAIRS[name], X, device=device)
+
+
+def test_var_mean_is_var_and_mean():
+    x = tg.tensor([1.0, 2.0, 6.0])
+    assert [t.item() for t in tg.var_mean(x)] == [7.0, 3.0]

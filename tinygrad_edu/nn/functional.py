@@ -10,7 +10,7 @@ import numpy as np
 
 from ..arguments import pair
 from ..backend import to_device
-from ..errors import ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..joining import cat, pad
 from ..ops import conv as conv_ops
 from ..ops import dropout as dropout_ops
@@ -20,7 +20,7 @@ from ..ops import normalization as normalization_ops
 from ..ops import pooling as pooling_ops
 from ..ops.broadcasting import broadcast_shapes
 from ..ops.windows import extra_right_padding, output_size
-from ..tensor import Tensor
+from ..tensor import Tensor, to_common_dtype
 
 __all__ = [
     "linear",
@@ -40,6 +40,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "pad",
+    "one_hot",
 ]
 
 # ----- argument checks shared by the functions below ------------------------------------------
@@ -52,7 +53,7 @@ def _check_tensor(value, op, name="input"):
 
 def _check_float(tensor, op, name="input"):
     if not tensor.is_floating_point():
-        raise TypeError(
+        raise DTypeError(
             f"{op}: {name} must be a floating point tensor, got {tensor.dtype.name}; convert it with .float()"
         )
 
@@ -484,7 +485,7 @@ def _float_target(input, target, op, same_shape=True):
     _check_tensor(target, op, "target")
     _check_float(input, op)
     if not target.is_floating_point():
-        raise TypeError(f"{op}: target must be a floating point tensor, got {target.dtype.name}; use target.float()")
+        raise DTypeError(f"{op}: target must be a floating point tensor, got {target.dtype.name}; use target.float()")
     if same_shape and target.shape != input.shape:
         raise ShapeError(
             f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; "
@@ -497,7 +498,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean squared error: mean((x - y)**2);  gradient 2 (x - y) / n."""
     op = "mse_loss"
     _check_reduction(reduction, op, size_average, reduce)
-    target = _float_target(input, target, op, same_shape=False)
+    _check_tensor(input, op)
+    _check_tensor(target, op, "target")
+    input, target = to_common_dtype([input, target])  # an integer target counts as floats, as in PyTorch
+    _check_float(input, op, "input or target")
     if target.shape != input.shape:
         warnings.warn(
             f"{op}: using a target size {tuple(target.shape)} that is different to the input size "
@@ -551,3 +555,25 @@ def binary_cross_entropy_with_logits(
             ) from None
     loss = loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     return _reduce(_loss_weight(weight, loss, op), reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) to rows of 0s with a 1 at the index: shape (*tensor.shape, num_classes), int64.
+
+    num_classes=-1 takes the largest index + 1. Not differentiable (its input holds integers).
+    """
+    op = "one_hot"
+    _check_tensor(tensor, op)
+    if tensor.dtype.name != "int64":
+        raise DTypeError(f"{op}: is only applicable to index tensors of type int64 (LongTensor), got {tensor.dtype}")
+    indices = tensor._data
+    if indices.size and indices.min() < 0:
+        raise ArgumentError(f"{op}: class values must be non-negative, got {int(indices.min())}")
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    if indices.size and indices.max() >= num_classes:
+        raise ArgumentError(
+            f"{op}: class values must be smaller than num_classes={num_classes}, got {int(indices.max())}"
+        )
+    classes = to_device(np.arange(num_classes), tensor.device)
+    return Tensor._make((indices[..., None] == classes).astype(np.int64))
