@@ -7,7 +7,7 @@
 tensor([2., 4., 6.])
 """
 
-from . import cuda, data, datasets, nn, optim, testing
+from . import accelerator, cuda, data, datasets, nn, optim, testing, utils
 from .arguments import Device as device
 from .arguments import get_default_device, set_default_device
 from .creation import (
