@@ -118,7 +118,17 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     """`steps` evenly spaced values from start to end, both included."""
     if steps < 0:
         raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(_xp(device).linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad, device)
+    numpy_dtype = _dtype(dtype)
+    if numpy_dtype.kind == "f":
+        return _finish(_xp(device).linspace(start, end, steps, dtype=numpy_dtype), requires_grad, device)
+    # integers, as PyTorch: the first half counts up from start, the second half back from end, in float64,
+    # and each value is cut toward zero (astype); numpy's integer linspace floors them instead
+    xp = _xp(device)
+    step = (end - start) / max(steps - 1, 1)
+    index = xp.arange(steps, dtype=np.float64)
+    halfway = steps // 2 or 1  # a single step is start
+    values = xp.where(index < halfway, start + step * index, end - step * (steps - 1 - index))
+    return _finish(values.astype(numpy_dtype), requires_grad, device)
 
 
 @_on_default_device

@@ -18,6 +18,10 @@ class ArgumentError(ValueError, RuntimeError):
     """An argument value the op can't take, where PyTorch raises RuntimeError (Python's habit is ValueError)."""
 
 
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Integer `//` or `%` by zero: PyTorch raises RuntimeError("ZeroDivisionError"), Python ZeroDivisionError."""
+
+
 SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
