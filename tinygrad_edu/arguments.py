@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from . import dtypes
+from .errors import ArgumentError, ArgumentTypeError
 
 
 class Device:
@@ -103,7 +104,7 @@ def shape(args, op):
     """The shape of a new tensor, spelled as `sizes` accepts: ints, none negative."""
     result = sizes(args, op)
     if any(size < 0 for size in result):
-        raise ValueError(f"{op}: size must be non-negative, got {result}")
+        raise ArgumentError(f"{op}: size must be non-negative, got {result}")
     return result
 
 
@@ -115,9 +116,9 @@ def pair(value, op, name, minimum):
         or len(both) != 2
         or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in both)
     ):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        raise ArgumentTypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if any(v < minimum for v in both):
-        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be at least {minimum}, got {value!r}")
     return tuple(int(v) for v in both)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from . import arguments, dtypes, random
 from .arguments import CPU
 from .backend import backend_for, to_device
+from .errors import ArgumentError, DTypeError
 from .tensor import Tensor
 
 
@@ -62,7 +63,7 @@ def _dtype(dtype, default=None):
 def _floating_dtype(dtype, op):
     numpy_dtype = _dtype(dtype)
     if numpy_dtype.kind != "f":
-        raise TypeError(f"{op}: dtype must be floating point, got {dtypes.as_dtype(dtype)}; use randint for integers")
+        raise DTypeError(f"{op}: dtype must be floating point, got {dtypes.as_dtype(dtype)}; use randint for integers")
     return numpy_dtype
 
 
@@ -100,11 +101,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ArgumentError("arange: step must be nonzero")
     if not all(math.isfinite(value) for value in (start, end, step)):
-        raise ValueError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
+        raise ArgumentError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
     if (end - start) * step < 0:
-        raise ValueError(f"arange: the step {step} points away from end {end} (start {start}); flip its sign")
+        raise ArgumentError(f"arange: the step {step} points away from end {end} (start {start}); flip its sign")
     if dtype is None:
         all_ints = all(isinstance(value, (int, np.integer)) for value in (start, end, step))
         dtype = dtypes.int64 if all_ints else dtypes.get_default_dtype()
@@ -117,7 +118,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` evenly spaced values from start to end, both included."""
     if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+        raise ArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
     numpy_dtype = _dtype(dtype)
     if numpy_dtype.kind == "f":
         return _finish(_xp(device).linspace(start, end, steps, dtype=numpy_dtype), requires_grad, device)
@@ -135,7 +136,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
     if n < 0 or (m is not None and m < 0):
-        raise ValueError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+        raise ArgumentError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad, device)
 
 
@@ -166,7 +167,7 @@ def randint(low, high=None, size=None, *, dtype=None, device=None):
     if size is None:
         raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
     if high <= low:
-        raise ValueError(f"randint: low ({low}) must be smaller than high ({high})")
+        raise ArgumentError(f"randint: low ({low}) must be smaller than high ({high})")
     shape = arguments.shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "randint")
     samples = random.generator(device).integers(low, high, size=shape)
     return Tensor._make(samples.astype(_dtype(dtype, dtypes.int64)))

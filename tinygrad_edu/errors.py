@@ -1,8 +1,9 @@
-"""The errors that several modules raise: `ShapeError`, `DTypeError`, `ArgumentError`, and the messages they share.
+"""The errors that several modules raise (`ShapeError`, `DTypeError`, `ArgumentError`, ...) and shared messages.
 
 A shape mismatch is a ValueError (an argument has the wrong value) and, as PyTorch raises for the same
 mistake, a RuntimeError: code written for either framework catches it. DTypeError and ArgumentError
-follow the same pattern for a wrong dtype (TypeError) and a wrong value that is not a shape (ValueError).
+follow the same pattern for a wrong dtype (TypeError) and a wrong value that is not a shape (ValueError);
+ArgumentTypeError for an argument of the wrong kind (TypeError).
 """
 
 
@@ -16,6 +17,10 @@ class DTypeError(TypeError, RuntimeError):
 
 class ArgumentError(ValueError, RuntimeError):
     """An argument value the op can't take, where PyTorch raises RuntimeError (Python's habit is ValueError)."""
+
+
+class ArgumentTypeError(TypeError, RuntimeError):
+    """An argument of the wrong kind (a 3-tuple where a pair goes), where PyTorch raises RuntimeError."""
 
 
 class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):

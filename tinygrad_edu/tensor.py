@@ -13,7 +13,7 @@ import numpy as np
 
 from . import arguments, dtypes, grad_mode, random
 from .backend import backend_of, to_device
-from .errors import ShapeError, device_mismatch
+from .errors import ArgumentError, DTypeError, ShapeError, device_mismatch
 from .ops.broadcasting import broadcast_shapes
 from .printing import format_tensor
 
@@ -503,7 +503,7 @@ class Tensor:
     def clamp(self, min=None, max=None):
         """Limit values to [min, max] (either may be None); the gradient passes where min <= x <= max."""
         if min is None and max is None:
-            raise ValueError("clamp: at least one of min and max must be given")
+            raise ArgumentError("clamp: at least one of min and max must be given (not None)")
         for bound in (min, max):
             if not (bound is None or isinstance(bound, (Tensor, int, float, np.number))):
                 raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got {type(bound).__name__}")
@@ -532,7 +532,9 @@ class Tensor:
         if not isinstance(condition, Tensor):
             condition = Tensor(condition)
         if condition._data.dtype.kind != "b":
-            raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+            raise DTypeError(
+                f"where: condition must be a bool tensor, got {condition.dtype}; compare first, e.g. x > 0"
+            )
         input, other = to_common_dtype([self, self._operand(other, "where")])
         try:
             broadcast_shapes(condition.shape, input.shape, other.shape)
@@ -683,7 +685,7 @@ class Tensor:
     def mean(self, dim=None, keepdim=False):
         """Mean over dim;  gradient: g / n broadcast back."""
         if self._data.dtype.kind != "f":
-            raise TypeError(f"mean: input dtype must be floating point, got {self.dtype}; use .float() first")
+            raise DTypeError(f"mean: input dtype must be floating point, got {self.dtype}; use .float() first")
         return reduce.Mean.apply(self, self._axes(dim, "mean"), keepdim)
 
     @arguments.numpy_names
@@ -694,7 +696,7 @@ class Tensor:
         if correction is None:
             correction = 1 if unbiased is None else int(unbiased)
         if self._data.dtype.kind != "f":
-            raise TypeError(f"var: input dtype must be floating point, got {self.dtype}")
+            raise DTypeError(f"var: input dtype must be floating point, got {self.dtype}")
         return reduce.Var.apply(self, self._axes(dim, "var"), correction, keepdim)
 
     @arguments.numpy_names
@@ -812,7 +814,7 @@ class Tensor:
             return self.reshape(1)
         start, end = self._axis(start_dim, "flatten"), self._axis(end_dim, "flatten")
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = self.shape
         return self.reshape(*shape[:start], -1 if self.numel() else 0, *shape[end + 1 :]) if start != end else self
 
@@ -917,7 +919,7 @@ class Tensor:
         else:
             sizes = list(split_size_or_sections)
             if sum(sizes) != length:
-                raise ValueError(f"split: sizes {sizes} must add up to {length}, the length of dim {dim}")
+                raise ArgumentError(f"split: sizes {sizes} must add up to {length}, the length of dim {dim}")
         pieces, start = [], 0
         for size in sizes:
             index = (slice(None),) * axis + (slice(start, start + size),)
@@ -927,6 +929,8 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         length = self.shape[self._axis(dim, "chunk")]
+        if chunks <= 0:
+            raise ArgumentError(f"chunk: chunks must be greater than 0, got {chunks}")
         return self.split(-(-length // chunks) or 1, dim)
 
     # ----- rearranging and selecting: written in rearranging.py over indexing and where -------

@@ -95,9 +95,9 @@ def _conv_padding(padding, kernel, stride, dilation, op):
     if padding == "valid":
         return ((0, 0), (0, 0))
     if padding != "same":
-        raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+        raise ArgumentError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
     if stride != (1, 1):
-        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
+        raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
     totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
     return tuple((total // 2, total - total // 2) for total in totals)
 
@@ -195,7 +195,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         size, (before, after) = input.shape[2 + axis], padding[axis]
         reach = dilation[axis] * (kernel[axis] - 1) + 1
         if reach > size + before + after:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) spans {reach} pixels "
                 f"in {name}, more than the padded input's {size + before + after} (input {name} {size}, padding "
                 f"{before}+{after}); use a smaller kernel or dilation, or more padding"
@@ -225,7 +225,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
     padding = pair(padding, op, "padding", 0)
     dilation = pair(dilation, op, "dilation", 1)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
-        raise ValueError(
+        raise ArgumentError(
             f"{op}: padding should be at most half of the kernel size, got padding={padding} and kernel_size={kernel}"
         )
     out_shape, full_padding = [], []
@@ -448,7 +448,7 @@ def cross_entropy(
         _class_target(input, target, op, ignore_index)
         target_rows = target.reshape(-1)
     else:
-        raise TypeError(
+        raise DTypeError(
             f"{op}: target must hold class indices (an integer tensor of shape {(input.shape[0], *input.shape[2:])}"
             f"; convert with target.long()) or class probabilities (a float tensor of the input's shape "
             f"{tuple(input.shape)}), got {target.dtype.name} of shape {tuple(target.shape)}"
@@ -469,7 +469,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_tensor(target, op, "target")
     _check_reduction(reduction, op, size_average, reduce)
     if target.dtype.numpy.kind not in "iu":
-        raise TypeError(
+        raise DTypeError(
             f"{op}: target must hold class indices of an integer dtype, got {target.dtype.name}; use .long()"
         )
     _class_target(input, target, op, ignore_index)
@@ -502,6 +502,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_tensor(target, op, "target")
     input, target = to_common_dtype([input, target])  # an integer target counts as floats, as in PyTorch
     _check_float(input, op, "input or target")
+    try:
+        broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ShapeError:
+        raise ShapeError(
+            f"{op}: target shape {tuple(target.shape)} can't be broadcast to input shape {tuple(input.shape)}; "
+            "give them the same shape"
+        ) from None
     if target.shape != input.shape:
         warnings.warn(
             f"{op}: using a target size {tuple(target.shape)} that is different to the input size "
@@ -528,7 +535,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_reduction(reduction, op, size_average, reduce)
     target = _float_target(input, target, op)
     if input.numel() and not ((input >= 0) & (input <= 1)).all():
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1 (probabilities); apply sigmoid first")
+        raise ArgumentError(
+            f"{op}: all elements of input should be between 0 and 1 (probabilities); apply sigmoid first"
+        )
     loss = loss_ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(_loss_weight(weight, loss, op), reduction)
 
