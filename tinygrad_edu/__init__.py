@@ -63,5 +63,16 @@ from .random import initial_seed, manual_seed
 from .serialization import load, save
 from .shortcuts import *  # noqa: F403  (exp, sum, max, softmax, ... as in the torch namespace)
 from .tensor import Tensor
+from .tensor_types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 __version__ = "0.1.0"

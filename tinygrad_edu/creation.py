@@ -13,7 +13,7 @@ from . import arguments, dtypes, random
 from .arguments import CPU
 from .backend import backend_for, to_device
 from .errors import ArgumentError, DTypeError
-from .tensor import Tensor
+from .tensor import Tensor, _as_array
 
 
 def _on_default_device(factory):
@@ -32,13 +32,14 @@ def _on_default_device(factory):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data`. Floats become float32 (the default), ints int64,
     numpy arrays keep their dtype."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    result = Tensor._make(_as_array(data, dtype, device))
+    return result.requires_grad_() if requires_grad else result
 
 
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    return Tensor(data, dtype=dtype, device=device)
+    return Tensor._make(_as_array(data, dtype, device))
 
 
 def from_numpy(array):

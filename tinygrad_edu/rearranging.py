@@ -88,7 +88,7 @@ def _triangle(input, diagonal, op, keep):
         raise ShapeError(f"{op}: input tensor must have at least 2 dimensions, got shape {tuple(input.shape)}")
     rows, columns = input.shape[-2:]
     offsets = np.arange(columns)[None, :] - np.arange(rows)[:, None]  # column - row: 0 on the main diagonal
-    return input.masked_fill(Tensor(~keep(offsets, diagonal), device=input.device), 0)
+    return input.masked_fill(Tensor(~keep(offsets, diagonal), dtype="bool", device=input.device), 0)
 
 
 def tril(input, diagonal=0):

@@ -3,7 +3,7 @@
 This module shadows builtins such as `sum` and `max` on purpose, so nothing else lives here.
 """
 
-from . import arguments
+from . import arguments, creation
 from .tensor import Tensor
 
 
@@ -23,7 +23,7 @@ def where(condition, input, other):
     """input where condition is true, else other; either may be a number (as torch.where)."""
     if not isinstance(input, Tensor):  # a number: it takes other's dtype, or its own when both are numbers
         device = condition.device if isinstance(condition, Tensor) else None
-        input = other._operand(input, "where") if isinstance(other, Tensor) else Tensor(input, device=device)
+        input = other._operand(input, "where") if isinstance(other, Tensor) else creation.tensor(input, device=device)
     return input.where(condition, other)
 
 

@@ -24,6 +24,10 @@ ReductionResult.__doc__ = "`x.max(dim)` returns (values, indices), as torch.retu
 class Tensor:
     """An array with autograd. `Tensor(data, requires_grad=False, dtype=None, device=None)`.
 
+    As `torch.Tensor`, data becomes the default float dtype (`Tensor([1, 2])` is float32) and ints are a
+    shape (`Tensor(3, 4)` is a 3x4 tensor of zeros, where PyTorch leaves memory uninitialised; `Tensor()` is
+    empty); `tensor(data)` infers the dtype instead. A Tensor passed as data is copied with its dtype.
+
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad
@@ -37,8 +41,8 @@ class Tensor:
     _requires_grad = False
     _retains_grad = False
 
-    def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        self._data = _as_array(data, dtype, device)
+    def __init__(self, *data, requires_grad=False, dtype=None, device=None):
+        self._data = _constructor_array(data, dtype, device)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -272,6 +276,12 @@ class Tensor:
     def type_as(self, other):
         return self._to_dtype(other.dtype)
 
+    def type(self, dtype=None):
+        """No argument: its type's name ('tinygrad_edu.FloatTensor'); else self as a dtype or FloatTensor, ..."""
+        if dtype is None:
+            return tensor_types.type_name(self)
+        return self._to_dtype(tensor_types.as_dtype(dtype))
+
     def cpu(self):
         return self._to_device("cpu")
 
@@ -380,7 +390,7 @@ class Tensor:
             dtype = dtypes.scalar_dtype(self._data.dtype, other)
             return Tensor._make(backend_of(self._data).xp.asarray(other, dtype=dtype))
         if hasattr(other, "shape") or isinstance(other, (list, tuple)):
-            return Tensor(other, device=self.device)
+            return Tensor._make(_as_array(other, device=self.device))
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a number)")
 
     def _binary(self, other, function, op, reflected=False):
@@ -530,7 +540,7 @@ class Tensor:
         Gradient: to self where condition is true, to other elsewhere.
         """
         if not isinstance(condition, Tensor):
-            condition = Tensor(condition)
+            condition = Tensor._make(_as_array(condition))
         if condition._data.dtype.kind != "b":
             raise DTypeError(
                 f"where: condition must be a bool tensor, got {condition.dtype}; compare first, e.g. x > 0"
@@ -999,6 +1009,20 @@ def to_common_dtype(tensors):
     return [tensor._to_dtype(target) for tensor in tensors]
 
 
+def _constructor_array(args, dtype, device):
+    """What `Tensor(*args)` holds, read as torch.Tensor reads it: ints are a shape, anything else is data."""
+    if not args or all(isinstance(arg, (int, np.integer)) and not isinstance(arg, bool) for arg in args):
+        shape = arguments.shape(args, "Tensor") if args else (0,)
+        array = np.zeros(shape, (dtypes.as_dtype(dtype) or dtypes.get_default_dtype()).numpy)
+        return array if device is None else to_device(array, device)
+    if len(args) > 1:
+        raise TypeError(f"Tensor: expected data or ints (a shape), got {len(args)} arguments {args!r}")
+    data = args[0]
+    if dtype is None and not isinstance(data, Tensor):
+        dtype = dtypes.get_default_dtype()  # Tensor([1, 2]) is float32, as torch.Tensor (tensor() infers int64)
+    return _as_array(data, dtype, device)
+
+
 def _as_array(data, dtype=None, device=None):
     """Turn user data (a Tensor, an array, nested lists, a number) into an array of a supported dtype."""
     dtype = dtypes.as_dtype(dtype)
@@ -1043,6 +1067,6 @@ def _as_index(index, tensor):
     return converted if isinstance(index, tuple) else converted[0]
 
 
-from . import autograd, rearranging  # noqa: E402  (these modules import Tensor from here)
+from . import autograd, rearranging, tensor_types  # noqa: E402  (these modules import Tensor from here)
 from .ops import elementwise, movement, reduce  # noqa: E402
 from .ops import matmul as matmul_ops  # noqa: E402
