@@ -166,6 +166,8 @@ def test_sizes_must_be_non_negative_ints():
         lambda: tg.randn(2),
         lambda: tg.randint(0, 3, (2,)),
         lambda: tg.randperm(3),
+        lambda: tg.Tensor([1.0]),
+        lambda: tg.Tensor(2, 3),
     ],
 )
 def test_set_default_device_moves_every_factory(factory):

@@ -1011,6 +1011,8 @@ def to_common_dtype(tensors):
 
 def _constructor_array(args, dtype, device):
     """What `Tensor(*args)` holds, read as torch.Tensor reads it: ints are a shape, anything else is data."""
+    if device is None and arguments.get_default_device() != arguments.CPU:
+        device = arguments.get_default_device()  # set_default_device applies to Tensor(...) too, as in PyTorch
     if not args or all(isinstance(arg, (int, np.integer)) and not isinstance(arg, bool) for arg in args):
         shape = arguments.shape(args, "Tensor") if args else (0,)
         array = np.zeros(shape, (dtypes.as_dtype(dtype) or dtypes.get_default_dtype()).numpy)
