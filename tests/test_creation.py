@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 
@@ -153,3 +155,65 @@ def test_randperm_of_a_negative_count_is_an_error_as_in_pytorch():
     with pytest.raises(RuntimeError, match="randperm: n must be non-negative, got -1"):
         tg.randperm(-1)
     assert tg.randperm(0).shape == (0,) and tg.randperm(0).dtype == tg.int64
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: tg.tensor([1.0]),
+        lambda: tg.zeros(2),
+        lambda: tg.ones(2),
+        lambda: tg.empty(2),
+        lambda: tg.full((2,), 3.0),
+        lambda: tg.arange(3),
+        lambda: tg.linspace(0, 1, 3),
+        lambda: tg.eye(2),
+        lambda: tg.rand(2),
+        lambda: tg.randn(2),
+        lambda: tg.randint(0, 3, (2,)),
+        lambda: tg.randperm(3),
+        lambda: tg.Tensor([1.0]),
+        lambda: tg.Tensor(2, 3),
+    ],
+)
+def test_set_default_device_moves_every_factory(factory):
+    pytest.importorskip("fakegpu")
+    try:
+        tg.set_default_device("fakegpu")
+        assert tg.get_default_device() == tg.device("fakegpu")
+        assert factory().device.type == "fakegpu"
+        assert tg.zeros(1, device="cpu").device.type == "cpu"  # an explicit device still wins
+    finally:
+        tg.set_default_device(None)
+    assert factory().device == tg.device("cpu") == tg.get_default_device()
+
+
+def test_set_default_device_spellings_match_torch(torch):
+    for module in (torch, tg):
+        module.set_default_device("cpu")
+        assert str(module.zeros(1).device) == "cpu"
+        module.set_default_device(None)
+        assert str(module.get_default_device()) == "cpu"
+
+
+def test_integer_linspace_cuts_toward_zero_as_torch():
+    assert tg.linspace(5, -5, 20, dtype=tg.int32)[10:13].tolist() == [0, 0, -1]  # numpy's floor gives -1, -1, -2
+    assert tg.linspace(-3, 3, 4, dtype=tg.int64).tolist() == [-3, -1, 1, 3]
+    assert tg.linspace(7, 9, 1, dtype=tg.int64).tolist() == [7]
+
+
+@given(
+    start=st.integers(-50, 50),
+    end=st.integers(-50, 50),
+    steps=st.integers(0, 40),
+    dtype=st.sampled_from(["int16", "int32", "int64"]),
+)
+def test_integer_linspace_matches_torch(torch, start, end, steps, dtype):
+    ours = tg.linspace(start, end, steps, dtype=getattr(tg, dtype)).tolist()
+    theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).tolist()
+    exact = np.linspace(start, end, steps)
+    # where the exact value is an integer, float64 rounding may land on either side (PyTorch's own
+    # result depends on its vector width); everywhere else both must cut toward zero alike
+    clear = np.abs(exact - np.round(exact)) > 1e-9
+    assert np.array_equal(np.array(ours)[clear], np.array(theirs)[clear])
+    assert len(ours) == len(theirs)

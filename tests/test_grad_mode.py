@@ -70,3 +70,34 @@ def test_backward_outside_of_what_no_grad_built(x):
         y = (x * 2).sum()
     with pytest.raises(RuntimeError, match="does not require grad"):
         y.backward()
+
+
+def test_inference_mode_records_nothing_as_a_context_and_as_decorators():
+    x = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (x * 2).requires_grad and not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    with tg.no_grad(), tg.inference_mode(False):
+        assert not tg.is_grad_enabled()  # mode=False leaves grad mode as it is
+    with tg.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @tg.inference_mode
+    def bare():
+        return (x * 2).requires_grad
+
+    @tg.inference_mode()
+    def called():
+        return (x * 2).requires_grad
+
+    assert not bare() and not called() and tg.is_grad_enabled()
+
+
+def test_inference_mode_matches_torch(torch):
+    for module in (torch, tg):
+        x = module.ones(2, requires_grad=True)
+        with module.inference_mode():
+            inside = (x * 2).requires_grad
+        with module.inference_mode(mode=False):
+            outside = (x * 2).requires_grad
+        assert (inside, outside) == (False, True)

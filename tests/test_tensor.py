@@ -266,3 +266,17 @@ def test_a_numpy_scalar_becomes_a_0d_array_that_later_ops_accept():
     assert isinstance(scalar._data, np.ndarray) and scalar.shape == () and scalar.dtype == tg.float64
     (scalar * tg.ones(3, dtype=tg.float64)).sum().backward()
     assert scalar.grad.item() == 3.0
+
+
+def test_isclose_allclose_equal_match_torch(torch):
+    a = np.array([1.0, 2.0, np.nan, 1e-9, 100.0], dtype=np.float32)
+    b = np.array([1.0 + 1e-6, 2.1, np.nan, 0.0, 100.001], dtype=np.float32)
+    for kwargs in ({}, {"equal_nan": True}, {"rtol": 0.1, "atol": 0.0}):
+        ours, theirs = tg.tensor(a).isclose(tg.tensor(b), **kwargs), torch.tensor(a).isclose(torch.tensor(b), **kwargs)
+        assert ours.tolist() == theirs.tolist()
+        assert tg.isclose(tg.tensor(a), tg.tensor(b), **kwargs).tolist() == theirs.tolist()
+        assert tg.allclose(tg.tensor(a[:2]), tg.tensor(b[:2]), **kwargs) == torch.allclose(
+            torch.tensor(a[:2]), torch.tensor(b[:2]), **kwargs
+        )
+    assert tg.equal(tg.tensor(a[:2]), tg.tensor(a[:2])) and not tg.equal(tg.tensor(a[:2]), tg.tensor(a[:1]))
+    assert tg.tensor([1.0, 2.0]).isclose(1.0).tolist() == [True, False]

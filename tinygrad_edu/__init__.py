@@ -7,8 +7,9 @@
 tensor([2., 4., 6.])
 """
 
-from . import cuda, data, datasets, nn, optim, testing
+from . import accelerator, cuda, data, datasets, nn, optim, testing, utils
 from .arguments import Device as device
+from .arguments import get_default_device, set_default_device
 from .creation import (
     arange,
     as_tensor,
@@ -54,7 +55,7 @@ from .dtypes import (
 )
 from .dtypes import int as int
 from .function import Function
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .joining import cat, concat, concatenate, pad, stack
 from .model_summary import summary
 from .ops.broadcasting import broadcast_shapes
@@ -62,5 +63,16 @@ from .random import initial_seed, manual_seed
 from .serialization import load, save
 from .shortcuts import *  # noqa: F403  (exp, sum, max, softmax, ... as in the torch namespace)
 from .tensor import Tensor
+from .tensor_types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 
 __version__ = "0.1.0"

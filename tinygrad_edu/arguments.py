@@ -6,11 +6,13 @@ that takes such an argument reads it here, so they all accept the same spellings
 same mistakes with the same words.
 """
 
+import functools
 import operator
 
 import numpy as np
 
 from . import dtypes
+from .errors import ArgumentError, ArgumentTypeError
 
 
 class Device:
@@ -102,7 +104,7 @@ def shape(args, op):
     """The shape of a new tensor, spelled as `sizes` accepts: ints, none negative."""
     result = sizes(args, op)
     if any(size < 0 for size in result):
-        raise ValueError(f"{op}: size must be non-negative, got {result}")
+        raise ArgumentError(f"{op}: size must be non-negative, got {result}")
     return result
 
 
@@ -114,7 +116,39 @@ def pair(value, op, name, minimum):
         or len(both) != 2
         or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in both)
     ):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        raise ArgumentTypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if any(v < minimum for v in both):
-        raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
+        raise ArgumentError(f"{op}: {name} must be at least {minimum}, got {value!r}")
     return tuple(int(v) for v in both)
+
+
+def numpy_names(method):
+    """Let a reduction also take numpy's spellings, as PyTorch does: `axis=` for `dim=`, `keepdims=` for `keepdim=`.
+
+    `x.sum(axis=0, keepdims=True)` is `x.sum(dim=0, keepdim=True)`; naming both spellings is a TypeError.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        for numpy_name, torch_name in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_name in kwargs:
+                if torch_name in kwargs:
+                    raise TypeError(f"{method.__name__}: got both {torch_name}= and its alias {numpy_name}=; pass one")
+                kwargs[torch_name] = kwargs.pop(numpy_name)
+        return method(*args, **kwargs)
+
+    return wrapper
+
+
+_default_device = CPU
+
+
+def set_default_device(device):
+    """Where the factories (tensor, zeros, randn, ...) put a tensor when no device= is given, as in
+    PyTorch; None goes back to "cpu"."""
+    global _default_device
+    _default_device = as_device(device, CPU)
+
+
+def get_default_device():
+    return _default_device

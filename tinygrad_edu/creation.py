@@ -4,6 +4,7 @@ Every factory takes `dtype=`, `device=` and `requires_grad=`. Random factories d
 per-device generator (see random.py), so `manual_seed(0)` makes them reproducible.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -11,19 +12,34 @@ import numpy as np
 from . import arguments, dtypes, random
 from .arguments import CPU
 from .backend import backend_for, to_device
-from .tensor import Tensor
+from .errors import ArgumentError, DTypeError
+from .tensor import Tensor, _as_array
 
 
+def _on_default_device(factory):
+    """device=None means the default device (see `set_default_device`), as in PyTorch."""
+
+    @functools.wraps(factory)
+    def wrapper(*args, device=None, **kwargs):
+        if device is None and arguments.get_default_device() != CPU:
+            device = arguments.get_default_device()
+        return factory(*args, device=device, **kwargs)
+
+    return wrapper
+
+
+@_on_default_device
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of `data`. Floats become float32 (the default), ints int64,
     numpy arrays keep their dtype."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    result = Tensor._make(_as_array(data, dtype, device))
+    return result.requires_grad_() if requires_grad else result
 
 
 def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
-    return Tensor(data, dtype=dtype, device=device)
+    return Tensor._make(_as_array(data, dtype, device))
 
 
 def from_numpy(array):
@@ -48,7 +64,7 @@ def _dtype(dtype, default=None):
 def _floating_dtype(dtype, op):
     numpy_dtype = _dtype(dtype)
     if numpy_dtype.kind != "f":
-        raise TypeError(f"{op}: dtype must be floating point, got {dtypes.as_dtype(dtype)}; use randint for integers")
+        raise DTypeError(f"{op}: dtype must be floating point, got {dtypes.as_dtype(dtype)}; use randint for integers")
     return numpy_dtype
 
 
@@ -56,6 +72,7 @@ def _xp(device):
     return backend_for(CPU if device is None else device).xp
 
 
+@_on_default_device
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of shape `size` filled with fill_value (its dtype follows fill_value, as in PyTorch)."""
     if not isinstance(fill_value, (int, float, bool, np.number, np.bool_)):
@@ -66,10 +83,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).full(shape, fill_value, dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).zeros(arguments.shape(size, "zeros"), dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _finish(_xp(device).ones(arguments.shape(size, "ones"), dtype=_dtype(dtype)), requires_grad, device)
 
@@ -77,16 +96,17 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 empty = zeros
 
 
+@_on_default_device
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """start, start + step, ... up to but excluding end; int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ArgumentError("arange: step must be nonzero")
     if not all(math.isfinite(value) for value in (start, end, step)):
-        raise ValueError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
+        raise ArgumentError(f"arange: start, end and step must be finite, got {start}, {end}, {step}")
     if (end - start) * step < 0:
-        raise ValueError(f"arange: the step {step} points away from end {end} (start {start}); flip its sign")
+        raise ArgumentError(f"arange: the step {step} points away from end {end} (start {start}); flip its sign")
     if dtype is None:
         all_ints = all(isinstance(value, (int, np.integer)) for value in (start, end, step))
         dtype = dtypes.int64 if all_ints else dtypes.get_default_dtype()
@@ -95,20 +115,33 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(array.astype(_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """`steps` evenly spaced values from start to end, both included."""
     if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _finish(_xp(device).linspace(start, end, steps, dtype=_dtype(dtype)), requires_grad, device)
+        raise ArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
+    numpy_dtype = _dtype(dtype)
+    if numpy_dtype.kind == "f":
+        return _finish(_xp(device).linspace(start, end, steps, dtype=numpy_dtype), requires_grad, device)
+    # integers, as PyTorch: the first half counts up from start, the second half back from end, in float64,
+    # and each value is cut toward zero (astype); numpy's integer linspace floors them instead
+    xp = _xp(device)
+    step = (end - start) / max(steps - 1, 1)
+    index = xp.arange(steps, dtype=np.float64)
+    halfway = steps // 2 or 1  # a single step is start
+    values = xp.where(index < halfway, start + step * index, end - step * (steps - 1 - index))
+    return _finish(values.astype(numpy_dtype), requires_grad, device)
 
 
+@_on_default_device
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (m defaults to n)."""
     if n < 0 or (m is not None and m < 0):
-        raise ValueError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+        raise ArgumentError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     return _finish(_xp(device).eye(n, n if m is None else m, dtype=_dtype(dtype)), requires_grad, device)
 
 
+@_on_default_device
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples in [0, 1)."""
     numpy_dtype = _floating_dtype(dtype, "rand")
@@ -116,6 +149,7 @@ def rand(*size, dtype=None, device=None, requires_grad=False):
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
+@_on_default_device
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples (mean 0, variance 1)."""
     numpy_dtype = _floating_dtype(dtype, "randn")
@@ -124,6 +158,7 @@ def randn(*size, dtype=None, device=None, requires_grad=False):
     return _finish(samples.astype(numpy_dtype, copy=False), requires_grad)
 
 
+@_on_default_device
 def randint(low, high=None, size=None, *, dtype=None, device=None):
     """Random ints in [low, high) of shape `size` (int64); `randint(high, size)` starts at 0."""
     if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
@@ -133,12 +168,13 @@ def randint(low, high=None, size=None, *, dtype=None, device=None):
     if size is None:
         raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
     if high <= low:
-        raise ValueError(f"randint: low ({low}) must be smaller than high ({high})")
+        raise ArgumentError(f"randint: low ({low}) must be smaller than high ({high})")
     shape = arguments.shape((size,) if not isinstance(size, (tuple, list)) else (tuple(size),), "randint")
     samples = random.generator(device).integers(low, high, size=shape)
     return Tensor._make(samples.astype(_dtype(dtype, dtypes.int64)))
 
 
+@_on_default_device
 def randperm(n, *, dtype=None, device=None):
     """A random permutation of 0 .. n-1 (int64)."""
     if n < 0:

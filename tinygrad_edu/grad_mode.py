@@ -74,3 +74,36 @@ class set_grad_enabled(_GradMode):
 
     def __enter__(self):
         return self
+
+
+class inference_mode:
+    """`with inference_mode():` (or `@inference_mode`), as PyTorch: here the same as no_grad().
+
+    PyTorch also stops counting tensor versions inside; tinygrad_edu counts none, so turning recording
+    off is all there is to do. `inference_mode(False)` leaves grad mode as it is.
+    """
+
+    def __new__(cls, mode=True):
+        manager = super().__new__(cls)
+        manager.inference = True if callable(mode) else bool(mode)
+        return manager(mode) if callable(mode) else manager  # `@inference_mode` without parentheses
+
+    def __enter__(self):
+        self._previous = _enabled
+        if self.inference:
+            _set_enabled(False)
+        return self
+
+    def __exit__(self, *exc_info):
+        _set_enabled(self._previous)
+        return False
+
+    def __call__(self, function):
+        inference = self.inference
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with inference_mode(inference):
+                return function(*args, **kwargs)
+
+        return wrapper

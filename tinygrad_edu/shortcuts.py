@@ -3,6 +3,7 @@
 This module shadows builtins such as `sum` and `max` on purpose, so nothing else lives here.
 """
 
+from . import arguments, creation
 from .tensor import Tensor
 
 
@@ -22,7 +23,7 @@ def where(condition, input, other):
     """input where condition is true, else other; either may be a number (as torch.where)."""
     if not isinstance(input, Tensor):  # a number: it takes other's dtype, or its own when both are numbers
         device = condition.device if isinstance(condition, Tensor) else None
-        input = other._operand(input, "where") if isinstance(other, Tensor) else Tensor(input, device=device)
+        input = other._operand(input, "where") if isinstance(other, Tensor) else creation.tensor(input, device=device)
     return input.where(condition, other)
 
 
@@ -31,6 +32,18 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+@arguments.numpy_names
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim in one call, as torch.var_mean."""
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
+
+
+@arguments.numpy_names
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim in one call, as torch.std_mean."""
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
 
 
 def _method(name):
@@ -54,6 +67,9 @@ relu = _method("relu")
 neg = _method("neg")
 square = _method("square")
 sum = _method("sum")
+prod = _method("prod")
+all = _method("all")
+any = _method("any")
 mean = _method("mean")
 var = _method("var")
 std = _method("std")
@@ -87,3 +103,17 @@ gt = _method("gt")
 ge = _method("ge")
 isnan = _method("isnan")
 isfinite = _method("isfinite")
+flip = _method("flip")
+roll = _method("roll")
+repeat_interleave = _method("repeat_interleave")
+tril = _method("tril")
+triu = _method("triu")
+masked_fill = _method("masked_fill")
+sort = _method("sort")
+argsort = _method("argsort")
+topk = _method("topk")
+isclose = _method("isclose")
+allclose = _method("allclose")
+equal = _method("equal")
+floor_divide = _method("floor_divide")
+remainder = _method("remainder")

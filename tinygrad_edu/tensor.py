@@ -13,7 +13,7 @@ import numpy as np
 
 from . import arguments, dtypes, grad_mode, random
 from .backend import backend_of, to_device
-from .errors import ShapeError, device_mismatch
+from .errors import ArgumentError, DTypeError, ShapeError, device_mismatch
 from .ops.broadcasting import broadcast_shapes
 from .printing import format_tensor
 
@@ -23,6 +23,10 @@ ReductionResult.__doc__ = "`x.max(dim)` returns (values, indices), as torch.retu
 
 class Tensor:
     """An array with autograd. `Tensor(data, requires_grad=False, dtype=None, device=None)`.
+
+    As `torch.Tensor`, data becomes the default float dtype (`Tensor([1, 2])` is float32) and ints are a
+    shape (`Tensor(3, 4)` is a 3x4 tensor of zeros, where PyTorch leaves memory uninitialised; `Tensor()` is
+    empty); `tensor(data)` infers the dtype instead. A Tensor passed as data is copied with its dtype.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> (x * x).sum().backward()
@@ -37,8 +41,8 @@ class Tensor:
     _requires_grad = False
     _retains_grad = False
 
-    def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        self._data = _as_array(data, dtype, device)
+    def __init__(self, *data, requires_grad=False, dtype=None, device=None):
+        self._data = _constructor_array(data, dtype, device)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -272,6 +276,12 @@ class Tensor:
     def type_as(self, other):
         return self._to_dtype(other.dtype)
 
+    def type(self, dtype=None):
+        """No argument: its type's name ('tinygrad_edu.FloatTensor'); else self as a dtype or FloatTensor, ..."""
+        if dtype is None:
+            return tensor_types.type_name(self)
+        return self._to_dtype(tensor_types.as_dtype(dtype))
+
     def cpu(self):
         return self._to_device("cpu")
 
@@ -380,7 +390,7 @@ class Tensor:
             dtype = dtypes.scalar_dtype(self._data.dtype, other)
             return Tensor._make(backend_of(self._data).xp.asarray(other, dtype=dtype))
         if hasattr(other, "shape") or isinstance(other, (list, tuple)):
-            return Tensor(other, device=self.device)
+            return Tensor._make(_as_array(other, device=self.device))
         raise TypeError(f"{op}: unsupported operand type {type(other).__name__} (expected a Tensor or a number)")
 
     def _binary(self, other, function, op, reflected=False):
@@ -503,7 +513,7 @@ class Tensor:
     def clamp(self, min=None, max=None):
         """Limit values to [min, max] (either may be None); the gradient passes where min <= x <= max."""
         if min is None and max is None:
-            raise ValueError("clamp: at least one of min and max must be given")
+            raise ArgumentError("clamp: at least one of min and max must be given (not None)")
         for bound in (min, max):
             if not (bound is None or isinstance(bound, (Tensor, int, float, np.number))):
                 raise TypeError(f"clamp: min and max must be numbers, Tensors or None, got {type(bound).__name__}")
@@ -530,9 +540,11 @@ class Tensor:
         Gradient: to self where condition is true, to other elsewhere.
         """
         if not isinstance(condition, Tensor):
-            condition = Tensor(condition)
+            condition = Tensor._make(_as_array(condition))
         if condition._data.dtype.kind != "b":
-            raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+            raise DTypeError(
+                f"where: condition must be a bool tensor, got {condition.dtype}; compare first, e.g. x > 0"
+            )
         input, other = to_common_dtype([self, self._operand(other, "where")])
         try:
             broadcast_shapes(condition.shape, input.shape, other.shape)
@@ -605,9 +617,15 @@ class Tensor:
         """True when both have the same shape and values."""
         return self.shape == other.shape and bool((self._data == other._data).all())
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08):
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when every |self - other| <= atol + rtol * |other| (see isclose)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).all())
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Elementwise |self - other| <= atol + rtol * |other|, as a bool tensor (NaNs match only with equal_nan)."""
+        other = self._operand(other, "isclose")
         xp = backend_of(self._data).xp
-        return bool(xp.allclose(self._data, other._data, rtol=rtol, atol=atol))
+        return Tensor._make(xp.isclose(self._data, _array_on_device_of(self, other, "isclose"), rtol, atol, equal_nan))
 
     def _logical(self, other, combine):
         other_data = _array_on_device_of(self, other, "logical op") if isinstance(other, Tensor) else other
@@ -627,9 +645,11 @@ class Tensor:
 
     logical_not = __invert__
 
+    @arguments.numpy_names
     def any(self, dim=None, keepdim=False):
         return Tensor._make(self._data.any(axis=self._axes(dim, "any"), keepdims=keepdim))
 
+    @arguments.numpy_names
     def all(self, dim=None, keepdim=False):
         return Tensor._make(self._data.all(axis=self._axes(dim, "all"), keepdims=keepdim))
 
@@ -663,16 +683,22 @@ class Tensor:
             raise ShapeError(f"{op}: dim {dim} names the same dimension twice")
         return None if self._data.ndim == 0 else axes
 
-    def sum(self, dim=None, keepdim=False):
-        """Sum over dim (an int, a tuple, or None for all);  gradient: g broadcast back."""
-        return reduce.Sum.apply(self, self._axes(dim, "sum"), keepdim)
+    @arguments.numpy_names
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """Sum over dim (an int, a tuple, or None for all), in `dtype` if given;  gradient: g broadcast back."""
+        if dtype is None:
+            return reduce.Sum.apply(self, self._axes(dim, "sum"), keepdim)
+        dtype = dtypes.as_dtype(dtype)  # the input is cast first, as PyTorch does (numpy would widen int32 sums)
+        return reduce.Sum.apply(self._to_dtype(dtype), self._axes(dim, "sum"), keepdim)._to_dtype(dtype)
 
+    @arguments.numpy_names
     def mean(self, dim=None, keepdim=False):
         """Mean over dim;  gradient: g / n broadcast back."""
         if self._data.dtype.kind != "f":
-            raise TypeError(f"mean: input dtype must be floating point, got {self.dtype}; use .float() first")
+            raise DTypeError(f"mean: input dtype must be floating point, got {self.dtype}; use .float() first")
         return reduce.Mean.apply(self, self._axes(dim, "mean"), keepdim)
 
+    @arguments.numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Variance over dim with Bessel's correction by default (correction=1, i.e. divide by n - 1)."""
         if isinstance(dim, bool):  # var(False): the old positional `unbiased`
@@ -680,9 +706,10 @@ class Tensor:
         if correction is None:
             correction = 1 if unbiased is None else int(unbiased)
         if self._data.dtype.kind != "f":
-            raise TypeError(f"var: input dtype must be floating point, got {self.dtype}")
+            raise DTypeError(f"var: input dtype must be floating point, got {self.dtype}")
         return reduce.Var.apply(self, self._axes(dim, "var"), correction, keepdim)
 
+    @arguments.numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Standard deviation: sqrt(var)."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
@@ -702,6 +729,7 @@ class Tensor:
         indices = pick(axis=axis, keepdims=keepdim) if keepdim else pick(axis=axis)
         return ReductionResult(values, Tensor._make(indices.astype(np.int64)))
 
+    @arguments.numpy_names
     def max(self, dim=None, keepdim=False):
         """Largest value; with `dim`, (values, indices) along it; with a tensor, the elementwise maximum.
 
@@ -709,16 +737,20 @@ class Tensor:
         """
         return self._extreme(dim, keepdim, "max", reduce.Amax, reduce.MaxAlong, self.maximum)
 
+    @arguments.numpy_names
     def min(self, dim=None, keepdim=False):
         """Smallest value; with `dim`, (values, indices); with a tensor, the elementwise minimum."""
         return self._extreme(dim, keepdim, "min", reduce.Amin, reduce.MinAlong, self.minimum)
 
+    @arguments.numpy_names
     def amax(self, dim=None, keepdim=False):
         return reduce.Amax.apply(self, self._axes(dim, "amax"), keepdim)
 
+    @arguments.numpy_names
     def amin(self, dim=None, keepdim=False):
         return reduce.Amin.apply(self, self._axes(dim, "amin"), keepdim)
 
+    @arguments.numpy_names
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (of the flattened tensor when dim is None), as int64."""
         if dim is None:
@@ -726,6 +758,7 @@ class Tensor:
         axis = self._axis(dim, "argmax")
         return Tensor._make(self._data.argmax(axis=axis, keepdims=keepdim).astype(np.int64))
 
+    @arguments.numpy_names
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (of the flattened tensor when dim is None), as int64."""
         if dim is None:
@@ -733,14 +766,25 @@ class Tensor:
         axis = self._axis(dim, "argmin")
         return Tensor._make(self._data.argmin(axis=axis, keepdims=keepdim).astype(np.int64))
 
+    @arguments.numpy_names
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """Product of all elements, or along one dim;  gradient: g times the product of the other elements."""
+        source = self if dtype is None else self._to_dtype(dtypes.as_dtype(dtype))
+        if dim is None:
+            return reduce.Prod.apply(source.reshape(-1), 0, False)
+        return reduce.Prod.apply(source, self._axis(dim, "prod"), keepdim)
+
+    @arguments.numpy_names
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over dim, computed without overflow;  gradient: g * softmax(x)."""
         return reduce.LogSumExp.apply(self, self._axes(dim, "logsumexp"), keepdim)
 
+    @arguments.numpy_names
     def softmax(self, dim):
         """exp(x) / sum(exp(x)) along dim, computed stably."""
         return reduce.Softmax.apply(self, self._axis(dim, "softmax"))
 
+    @arguments.numpy_names
     def log_softmax(self, dim):
         """x - logsumexp(x) along dim, computed stably."""
         return reduce.LogSoftmax.apply(self, self._axis(dim, "log_softmax"))
@@ -780,7 +824,7 @@ class Tensor:
             return self.reshape(1)
         start, end = self._axis(start_dim, "flatten"), self._axis(end_dim, "flatten")
         if start > end:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+            raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         shape = self.shape
         return self.reshape(*shape[:start], -1 if self.numel() else 0, *shape[end + 1 :]) if start != end else self
 
@@ -885,7 +929,7 @@ class Tensor:
         else:
             sizes = list(split_size_or_sections)
             if sum(sizes) != length:
-                raise ValueError(f"split: sizes {sizes} must add up to {length}, the length of dim {dim}")
+                raise ArgumentError(f"split: sizes {sizes} must add up to {length}, the length of dim {dim}")
         pieces, start = [], 0
         for size in sizes:
             index = (slice(None),) * axis + (slice(start, start + size),)
@@ -895,7 +939,45 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         length = self.shape[self._axis(dim, "chunk")]
+        if chunks <= 0:
+            raise ArgumentError(f"chunk: chunks must be greater than 0, got {chunks}")
         return self.split(-(-length // chunks) or 1, dim)
+
+    # ----- rearranging and selecting: written in rearranging.py over indexing and where -------
+
+    def flip(self, *dims):
+        return rearranging.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts, dims=None):
+        return rearranging.roll(self, shifts, dims)
+
+    def repeat(self, *sizes):
+        return rearranging.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        return rearranging.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def tril(self, diagonal=0):
+        return rearranging.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return rearranging.triu(self, diagonal)
+
+    def masked_fill(self, mask, value):
+        return rearranging.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """masked_fill in place (outside the graph, as the other in-place updates)."""
+        return self.copy_(rearranging.masked_fill(self.detach(), mask, value))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return rearranging.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return rearranging.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return rearranging.topk(self, k, dim, largest, sorted)
 
 
 def _raise_if_not_broadcastable(op, a_shape, b_shape):
@@ -925,6 +1007,22 @@ def to_common_dtype(tensors):
         common = dtypes.promote(common, tensor._data.dtype)
     target = dtypes.from_numpy_dtype(common)
     return [tensor._to_dtype(target) for tensor in tensors]
+
+
+def _constructor_array(args, dtype, device):
+    """What `Tensor(*args)` holds, read as torch.Tensor reads it: ints are a shape, anything else is data."""
+    if device is None and arguments.get_default_device() != arguments.CPU:
+        device = arguments.get_default_device()  # set_default_device applies to Tensor(...) too, as in PyTorch
+    if not args or all(isinstance(arg, (int, np.integer)) and not isinstance(arg, bool) for arg in args):
+        shape = arguments.shape(args, "Tensor") if args else (0,)
+        array = np.zeros(shape, (dtypes.as_dtype(dtype) or dtypes.get_default_dtype()).numpy)
+        return array if device is None else to_device(array, device)
+    if len(args) > 1:
+        raise TypeError(f"Tensor: expected data or ints (a shape), got {len(args)} arguments {args!r}")
+    data = args[0]
+    if dtype is None and not isinstance(data, Tensor):
+        dtype = dtypes.get_default_dtype()  # Tensor([1, 2]) is float32, as torch.Tensor (tensor() infers int64)
+    return _as_array(data, dtype, device)
 
 
 def _as_array(data, dtype=None, device=None):
@@ -971,6 +1069,6 @@ def _as_index(index, tensor):
     return converted if isinstance(index, tuple) else converted[0]
 
 
-from . import autograd  # noqa: E402  (these modules import Tensor from here)
+from . import autograd, rearranging, tensor_types  # noqa: E402  (these modules import Tensor from here)
 from .ops import elementwise, movement, reduce  # noqa: E402
 from .ops import matmul as matmul_ops  # noqa: E402

@@ -281,3 +281,30 @@ def test_remainder_gradient_away_from_its_jumps():
 def test_floor_divide_stays_outside_the_graph():
     x = tg.tensor([3.0, 4.5], requires_grad=True)
     assert not (x // 2).requires_grad
+
+
+@pytest.mark.parametrize(
+    "divide",
+    [
+        lambda m: m.tensor([3, 4]) // m.tensor([1, 0]),
+        lambda m: m.tensor([3, 4]) % 0,
+        lambda m: 7 // m.tensor([0, 2], dtype=m.int32),
+        lambda m: m.tensor([3, 4]).remainder(m.tensor(0)),
+        lambda m: m.floor_divide(m.tensor([3]), m.tensor([0])),
+    ],
+)
+def test_integer_division_by_zero_raises_as_torch(torch, divide):
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        divide(torch)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        divide(tg)
+    with pytest.raises(ZeroDivisionError):  # also Python's own exception
+        divide(tg)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_float_division_by_zero_gives_inf_and_nan_as_torch(torch):
+    for module in (torch, tg):
+        x = module.tensor([1.0, -2.0])
+        assert (x // 0).tolist() == [float("inf"), float("-inf")]
+        assert all(value != value for value in (x % 0).tolist())

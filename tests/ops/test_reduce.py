@@ -288,3 +288,106 @@ def test_reduction_errors_name_the_op():
         x.sum((1, -1))
     with pytest.raises(TypeError, match="softmax: dim must be an int"):
         x.softmax(None)
+
+
+@st.composite
+def arrays_with_zeros(draw):
+    """An array with one dim picked, where some entries are exactly 0 (where a division-based gradient breaks)."""
+    shape = draw(tgst.shapes(min_dims=1, max_dims=3))
+    array = draw(tgst.smooth_arrays(shape))
+    zeros = draw(hnp.arrays(np.bool_, shape))
+    return np.where(zeros, 0.0, array), draw(st.integers(-len(shape), len(shape) - 1)), draw(st.booleans())
+
+
+@given(case=arrays_with_zeros())
+@example(case=(np.array([[0.0, 0.0, 2.0], [1.0, 0.0, 3.0]]), 1, False))  # two zeros in a row
+def test_prod_forward_and_gradient_with_zeros(device, case):
+    x, dim, keepdim = case
+    result = tg.tensor(x, device=device).prod(dim, keepdim=keepdim)
+    np.testing.assert_allclose(host(result), x.prod(axis=dim, keepdims=keepdim), rtol=1e-12)
+    assert gradcheck(lambda t: t.prod(dim, keepdim=keepdim), tg.tensor(x, device=device, requires_grad=True))
+
+
+def test_prod_gradient_is_the_product_of_the_others():
+    x = tg.tensor([2.0, 0.0, 5.0], requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [0.0, 10.0, 0.0]
+
+
+PROD_CASES = {
+    "prod all": lambda m, x: x.prod(),
+    "prod dim": lambda m, x: x.prod(1),
+    "prod keepdim": lambda m, x: m.prod(x, -1, keepdim=True),
+    "prod dtype": lambda m, x: x.prod(0, dtype=m.float64),
+    "sum dtype": lambda m, x: x.sum(1, dtype=m.float64),
+    "sum dtype namespace": lambda m, x: m.sum(x, dtype=m.float64),
+}
+
+
+@pytest.mark.parametrize("name", PROD_CASES)
+def test_prod_and_sum_dtype_match_torch(torch, device, name):
+    zeros = np.where(X > 1.0, 0.0, X).astype(np.float32)
+    assert_matches_torch(PROD_CASES[name], zeros, device=device)
+
+
+def test_sum_dtype_casts_integers_first(torch):
+    values = np.array([[1, 2], [3, 4]], dtype=np.int32)
+    for dtype in ("int32", "float64", "int64"):
+        ours = tg.tensor(values).sum(0, dtype=getattr(tg, dtype))
+        theirs = torch.tensor(values).sum(0, dtype=getattr(torch, dtype))
+        assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+        assert ours.tolist() == theirs.tolist()
+    assert tg.tensor(values).prod().dtype == tg.int64
+
+
+# every reduction as PyTorch's numpy spellings: x.name(axis=..., keepdims=...) and tg.name(x, axis=...)
+AXIS_CASES = {
+    "sum": lambda m, x: x.sum(axis=1, keepdims=True) + m.sum(x, axis=(0, 2), keepdims=True),
+    "mean": lambda m, x: x.mean(axis=0) + m.mean(x, axis=0),
+    "var": lambda m, x: x.var(axis=2) + m.var(x, axis=2, keepdims=False),
+    "std": lambda m, x: x.std(axis=-1, keepdim=True) + m.std(x, axis=-1, keepdims=True),
+    "max": lambda m, x: x.max(axis=1).values + m.max(x, axis=1, keepdims=False)[0],
+    "min": lambda m, x: x.min(axis=0, keepdims=True).values + m.min(x, axis=0, keepdim=True)[0],
+    "amax": lambda m, x: x.amax(axis=(0, 1)) + m.amax(x, axis=(0, 1)),
+    "amin": lambda m, x: x.amin(axis=2, keepdims=True) + m.amin(x, axis=2, keepdims=True),
+    "argmax": lambda m, x: x.argmax(axis=1) + m.argmax(x, axis=1, keepdims=False),
+    "argmin": lambda m, x: x.argmin(axis=0, keepdims=True) + m.argmin(x, axis=0, keepdim=True),
+    "prod": lambda m, x: x.prod(axis=1) + m.prod(x, axis=1),
+    "all": lambda m, x: (x > 0).all(axis=1) | m.all(x > 0, axis=1),
+    "any": lambda m, x: (x > 0).any(axis=1, keepdims=True) | m.any(x > 0, axis=1, keepdims=True),
+    "logsumexp": lambda m, x: x.logsumexp(axis=1) + m.logsumexp(x, axis=1),
+    "softmax": lambda m, x: x.softmax(axis=1) + m.softmax(x, axis=1),
+    "log_softmax": lambda m, x: x.log_softmax(axis=-1) + m.log_softmax(x, axis=-1),
+}
+
+
+@pytest.mark.parametrize("name", AXIS_CASES)
+def test_axis_and_keepdims_spell_dim_and_keepdim_as_in_torch(torch, device, name):
+    assert_matches_torch(AXIS_CASES[name], X, device=device)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "logsumexp", "softmax"])
+def test_axis_is_the_same_argument_as_dim(name):
+    x = tg.tensor(X)
+    assert getattr(x, name)(axis=1).tolist() == getattr(x, name)(dim=1).tolist() == getattr(x, name)(1).tolist()
+    with pytest.raises(TypeError, match="both dim= and its alias axis="):
+        getattr(x, name)(dim=1, axis=1)
+
+
+MEAN_PAIRS = {
+    "var_mean": lambda m, x: m.var_mean(x, 1)[0] + m.var_mean(x, 1)[1],
+    "var_mean keepdim correction": lambda m, x: m.var_mean(x, (0, 2), keepdim=True, correction=0)[0],
+    "std_mean": lambda m, x: m.std_mean(x, dim=-1)[0] * m.std_mean(x, dim=-1)[1],
+    "std_mean all": lambda m, x: m.std_mean(x)[0] + m.std_mean(x)[1],
+    "std_mean axis": lambda m, x: m.std_mean(x, axis=0, keepdims=True)[0],
+}
+
+
+@pytest.mark.parametrize("name", MEAN_PAIRS)
+def test_var_mean_std_mean_match_torch(torch, device, name):
+    assert_matches_torch(MEAN_PAIRS[name], X, device=device)
+
+
+def test_var_mean_is_var_and_mean():
+    x = tg.tensor([1.0, 2.0, 6.0])
+    assert [t.item() for t in tg.var_mean(x)] == [7.0, 3.0]

@@ -1,6 +1,6 @@
 """`tinygrad_edu.nn`: modules, layers, losses, `init` and `functional`, with PyTorch's names."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
 from .conv import Conv2d

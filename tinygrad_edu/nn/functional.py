@@ -10,7 +10,7 @@ import numpy as np
 
 from ..arguments import pair
 from ..backend import to_device
-from ..errors import ShapeError
+from ..errors import ArgumentError, DTypeError, ShapeError
 from ..joining import cat, pad
 from ..ops import conv as conv_ops
 from ..ops import dropout as dropout_ops
@@ -20,7 +20,7 @@ from ..ops import normalization as normalization_ops
 from ..ops import pooling as pooling_ops
 from ..ops.broadcasting import broadcast_shapes
 from ..ops.windows import extra_right_padding, output_size
-from ..tensor import Tensor
+from ..tensor import Tensor, to_common_dtype
 
 __all__ = [
     "linear",
@@ -40,6 +40,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "pad",
+    "one_hot",
 ]
 
 # ----- argument checks shared by the functions below ------------------------------------------
@@ -52,7 +53,7 @@ def _check_tensor(value, op, name="input"):
 
 def _check_float(tensor, op, name="input"):
     if not tensor.is_floating_point():
-        raise TypeError(
+        raise DTypeError(
             f"{op}: {name} must be a floating point tensor, got {tensor.dtype.name}; convert it with .float()"
         )
 
@@ -94,9 +95,9 @@ def _conv_padding(padding, kernel, stride, dilation, op):
     if padding == "valid":
         return ((0, 0), (0, 0))
     if padding != "same":
-        raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+        raise ArgumentError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
     if stride != (1, 1):
-        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
+        raise ArgumentError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
     totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
     return tuple((total // 2, total - total // 2) for total in totals)
 
@@ -194,7 +195,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         size, (before, after) = input.shape[2 + axis], padding[axis]
         reach = dilation[axis] * (kernel[axis] - 1) + 1
         if reach > size + before + after:
-            raise ValueError(
+            raise ShapeError(
                 f"{op}: kernel {kernel[0]}x{kernel[1]} (dilation {dilation[0]}x{dilation[1]}) spans {reach} pixels "
                 f"in {name}, more than the padded input's {size + before + after} (input {name} {size}, padding "
                 f"{before}+{after}); use a smaller kernel or dilation, or more padding"
@@ -224,7 +225,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
     padding = pair(padding, op, "padding", 0)
     dilation = pair(dilation, op, "dilation", 1)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
-        raise ValueError(
+        raise ArgumentError(
             f"{op}: padding should be at most half of the kernel size, got padding={padding} and kernel_size={kernel}"
         )
     out_shape, full_padding = [], []
@@ -447,7 +448,7 @@ def cross_entropy(
         _class_target(input, target, op, ignore_index)
         target_rows = target.reshape(-1)
     else:
-        raise TypeError(
+        raise DTypeError(
             f"{op}: target must hold class indices (an integer tensor of shape {(input.shape[0], *input.shape[2:])}"
             f"; convert with target.long()) or class probabilities (a float tensor of the input's shape "
             f"{tuple(input.shape)}), got {target.dtype.name} of shape {tuple(target.shape)}"
@@ -468,7 +469,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_tensor(target, op, "target")
     _check_reduction(reduction, op, size_average, reduce)
     if target.dtype.numpy.kind not in "iu":
-        raise TypeError(
+        raise DTypeError(
             f"{op}: target must hold class indices of an integer dtype, got {target.dtype.name}; use .long()"
         )
     _class_target(input, target, op, ignore_index)
@@ -484,7 +485,7 @@ def _float_target(input, target, op, same_shape=True):
     _check_tensor(target, op, "target")
     _check_float(input, op)
     if not target.is_floating_point():
-        raise TypeError(f"{op}: target must be a floating point tensor, got {target.dtype.name}; use target.float()")
+        raise DTypeError(f"{op}: target must be a floating point tensor, got {target.dtype.name}; use target.float()")
     if same_shape and target.shape != input.shape:
         raise ShapeError(
             f"{op}: target shape {tuple(target.shape)} differs from input shape {tuple(input.shape)}; "
@@ -497,7 +498,17 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Mean squared error: mean((x - y)**2);  gradient 2 (x - y) / n."""
     op = "mse_loss"
     _check_reduction(reduction, op, size_average, reduce)
-    target = _float_target(input, target, op, same_shape=False)
+    _check_tensor(input, op)
+    _check_tensor(target, op, "target")
+    input, target = to_common_dtype([input, target])  # an integer target counts as floats, as in PyTorch
+    _check_float(input, op, "input or target")
+    try:
+        broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    except ShapeError:
+        raise ShapeError(
+            f"{op}: target shape {tuple(target.shape)} can't be broadcast to input shape {tuple(input.shape)}; "
+            "give them the same shape"
+        ) from None
     if target.shape != input.shape:
         warnings.warn(
             f"{op}: using a target size {tuple(target.shape)} that is different to the input size "
@@ -524,7 +535,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _check_reduction(reduction, op, size_average, reduce)
     target = _float_target(input, target, op)
     if input.numel() and not ((input >= 0) & (input <= 1)).all():
-        raise ValueError(f"{op}: all elements of input should be between 0 and 1 (probabilities); apply sigmoid first")
+        raise ArgumentError(
+            f"{op}: all elements of input should be between 0 and 1 (probabilities); apply sigmoid first"
+        )
     loss = loss_ops.BinaryCrossEntropy.apply(input, target)
     return _reduce(_loss_weight(weight, loss, op), reduction)
 
@@ -551,3 +564,25 @@ def binary_cross_entropy_with_logits(
             ) from None
     loss = loss_ops.BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
     return _reduce(_loss_weight(weight, loss, op), reduction)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) to rows of 0s with a 1 at the index: shape (*tensor.shape, num_classes), int64.
+
+    num_classes=-1 takes the largest index + 1. Not differentiable (its input holds integers).
+    """
+    op = "one_hot"
+    _check_tensor(tensor, op)
+    if tensor.dtype.name != "int64":
+        raise DTypeError(f"{op}: is only applicable to index tensors of type int64 (LongTensor), got {tensor.dtype}")
+    indices = tensor._data
+    if indices.size and indices.min() < 0:
+        raise ArgumentError(f"{op}: class values must be non-negative, got {int(indices.min())}")
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    if indices.size and indices.max() >= num_classes:
+        raise ArgumentError(
+            f"{op}: class values must be smaller than num_classes={num_classes}, got {int(indices.max())}"
+        )
+    classes = to_device(np.arange(num_classes), tensor.device)
+    return Tensor._make((indices[..., None] == classes).astype(np.int64))

@@ -4,6 +4,7 @@ Binary ops broadcast like numpy; their backward sums the gradient back with `unb
 """
 
 from ..backend import get_array_module
+from ..errors import IntegerDivisionByZero
 from ..function import Function
 from .broadcasting import unbroadcast
 
@@ -74,6 +75,7 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _check_integer_divisor(b, "remainder")
         ctx.save_for_backward(a, b)
         return get_array_module(a).remainder(a, b)
 
@@ -92,7 +94,16 @@ class FloorDivide(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        _check_integer_divisor(b, "floor_divide")
         return get_array_module(a).floor_divide(a, b)
+
+
+def _check_integer_divisor(b, op):
+    """Integers have no inf or nan to give for x // 0 and x % 0 (numpy gives 0 and warns): raise, as PyTorch."""
+    if b.dtype.kind in "iub" and not b.all():
+        raise IntegerDivisionByZero(
+            f"ZeroDivisionError: {op} of integer tensors by zero; use floats (x.float()) to get inf or nan instead"
+        )
 
 
 class Pow(Function):

@@ -213,3 +213,29 @@ class LogSoftmax(Function):
         (out,) = ctx.saved_tensors
         xp = get_array_module(out)
         return grad_output - xp.exp(out) * grad_output.sum(axis=ctx.axis, keepdims=True), None
+
+
+class Prod(Function):
+    """out = product of x along one axis;  dx_i = g * (product of all the other x_j).
+
+    The product of the others is (product of those before i) * (product of those after i), two
+    exclusive running products, so zeros in x need no division: plain version g * out / x.
+    """
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return x.prod(axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        xp = get_array_module(x)
+        axis = ctx.axis
+        ones = xp.ones_like(xp.take(x, [0], axis=axis))
+        before = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[axis] - 1), axis=axis)], axis), axis)
+        flipped = xp.flip(x, axis)
+        after = xp.cumprod(xp.concatenate([ones, xp.take(flipped, range(x.shape[axis] - 1), axis=axis)], axis), axis)
+        grad = grad_output if ctx.keepdim else xp.expand_dims(grad_output, axis)
+        return grad * before * xp.flip(after, axis), None, None

@@ -55,7 +55,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, max_elements=64, di
     def loss(replaced_index, replacement):
         """L = sum(v * f(x)) with one input replaced, computed without recording a graph."""
         call_arguments = list(arguments)
-        call_arguments[replaced_index] = Tensor(replacement, device=arguments[replaced_index].device)
+        original = arguments[replaced_index]
+        call_arguments[replaced_index] = Tensor(replacement, dtype=original.dtype, device=original.device)
         with no_grad():
             results = _float_outputs(fn(*call_arguments))
         return sum(float(np.sum(v * _to_host(result._data))) for v, result in zip(upstream, results))
