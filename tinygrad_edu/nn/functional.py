@@ -10,10 +10,13 @@ import numpy as np
 
 from ..arguments import pair
 from ..backend import to_device
+from ..creation import tensor as make_tensor
 from ..errors import ShapeError
 from ..joining import cat, pad
+from ..ops import activation as activation_ops
 from ..ops import conv as conv_ops
 from ..ops import dropout as dropout_ops
+from ..ops import embedding as embedding_ops
 from ..ops import linear as linear_ops
 from ..ops import loss as loss_ops
 from ..ops import normalization as normalization_ops
@@ -27,13 +30,20 @@ __all__ = [
     "conv2d",
     "max_pool2d",
     "avg_pool2d",
+    "adaptive_avg_pool2d",
     "relu",
+    "leaky_relu",
+    "gelu",
+    "silu",
+    "softplus",
     "sigmoid",
     "tanh",
     "softmax",
     "log_softmax",
     "dropout",
     "batch_norm",
+    "layer_norm",
+    "embedding",
     "cross_entropy",
     "nll_loss",
     "mse_loss",
@@ -290,6 +300,44 @@ def avg_pool2d(
     return pooling_ops.AvgPool2d.apply(input, kernel, stride, padding, divisor)
 
 
+def _adaptive_pooling_matrix(size, out_size, dtype):
+    """(out_size, size) matrix whose row i averages cells floor(i*size/out) .. ceil((i+1)*size/out) - 1."""
+    matrix = np.zeros((out_size, size), dtype=dtype)
+    for i in range(out_size):
+        start, end = (i * size) // out_size, -(-(i + 1) * size // out_size)
+        matrix[i, start:end] = 1 / (end - start)
+    return matrix
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed (out_h, out_w), whatever the input's size (PyTorch's window rule).
+
+    Window i along a dim of `size` cells covers floor(i*size/out) .. ceil((i+1)*size/out) - 1, so
+    windows may differ in size and overlap. Each dim's averaging is a matrix, so the whole op is
+    out = P_h @ x @ P_w.T, and its gradient P_h.T @ g @ P_w comes from matmul's backward.
+    `output_size` is an int, a pair, and None in a pair keeps that dim's input size.
+    """
+    op = "adaptive_avg_pool2d"
+    _check_tensor(input, op)
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
+    _check_float(input, op)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair (out_h, out_w), got {output_size!r}")
+    out_shape = []
+    for size, wanted in zip(input.shape[-2:], sizes):
+        wanted = size if wanted is None else wanted
+        if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 1:
+            raise ValueError(f"{op}: output_size must hold positive ints (or None), got {output_size!r}")
+        out_shape.append(wanted)
+    rows, columns = (
+        make_tensor(_adaptive_pooling_matrix(size, wanted, input.dtype.numpy), device=input.device)
+        for size, wanted in zip(input.shape[-2:], out_shape)
+    )
+    return rows @ input @ columns.T
+
+
 def relu(input, inplace=False):
     """max(x, 0);  gradient 1 where x > 0, else 0."""
     _check_tensor(input, "relu")
@@ -306,6 +354,40 @@ def tanh(input):
     """tanh(x);  gradient 1 - out**2."""
     _check_tensor(input, "tanh")
     return input.tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x;  gradient 1 or negative_slope."""
+    op = "leaky_relu"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    return activation_ops.LeakyReLU.apply(input, float(negative_slope))
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (approximate="tanh": its tanh approximation)."""
+    op = "gelu"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return activation_ops.GELU.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x);  gradient s * (1 + x * (1 - s)) with s = sigmoid(x)."""
+    op = "silu"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    return activation_ops.SiLU.apply(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e**(beta x)) / beta, a smooth relu; x itself where beta * x > threshold."""
+    op = "softplus"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    return activation_ops.Softplus.apply(input, float(beta), float(threshold))
 
 
 def _softmax_dim(input, dim, op):
@@ -368,6 +450,70 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{op}: running_mean and running_var are required when training=False")
     return normalization_ops.BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalise each sample over its last len(normalized_shape) dims to mean 0, variance 1 (biased),
+    then scale by weight and shift by bias (both of shape normalized_shape).
+
+    Written with tensor ops (mean, var, sqrt), so its gradient comes from theirs.
+    """
+    op = "layer_norm"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or tuple(input.shape[input.ndim - count :]) != normalized_shape or input.ndim < count:
+        raise RuntimeError(
+            f"{op}: normalized_shape {list(normalized_shape)} must be the input's last dims, but the input "
+            f"has shape {tuple(input.shape)}"
+        )
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != normalized_shape:
+            raise ShapeError(f"{op}: {name} must have shape {normalized_shape}, got {tuple(value.shape)}")
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    dims = tuple(range(input.ndim - count, input.ndim))
+    centered = input - input.mean(dims, keepdim=True)
+    out = centered / (centered.var(dims, keepdim=True, correction=0) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """Row input[...] of the table weight (num_embeddings, dim): output shape input.shape + (dim,).
+
+    Gradient: each row gets the sum of the output gradients at the positions that picked it; the
+    padding_idx row gets none.
+    """
+    op = "embedding"
+    _check_tensor(input, op)
+    _check_tensor(weight, op, "weight")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            f"{op}: max_norm, scale_grad_by_freq and sparse are not supported; leave them at their defaults"
+        )
+    if input.dtype.numpy.kind not in "iu":
+        raise RuntimeError(f"{op}: indices must be an integer tensor (Long or Int), got {input.dtype.name}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+    rows = weight.shape[0]
+    if input.numel() and ((input < 0) | (input >= rows)).any():
+        raise IndexError(f"{op}: index out of range: indices must be in [0, {rows}), got min {int(input.min())}, "
+                         f"max {int(input.max())}")  # fmt: skip
+    if padding_idx is not None:
+        padding_idx = _padding_index(padding_idx, rows, op)
+    return embedding_ops.Embedding.apply(weight, input, padding_idx)
+
+
+def _padding_index(padding_idx, num_embeddings, op):
+    """padding_idx as a row in [0, num_embeddings); negative values count from the end."""
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{op}: padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
+    return padding_idx % num_embeddings
 
 
 # ----- losses -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`MaxPool2d` and `AvgPool2d`: downsample by taking the max or the mean of each window."""
+"""`MaxPool2d`, `AvgPool2d` and `AdaptiveAvgPool2d`: downsample by taking the max or the mean of each window."""
 
 from . import functional as F
 from .module import Module
@@ -59,3 +59,17 @@ class AvgPool2d(Module):
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output_size (out_h, out_w) whatever the input's size, e.g. before a classifier."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
