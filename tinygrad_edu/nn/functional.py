@@ -15,6 +15,7 @@ from ..errors import ShapeError
 from ..joining import cat, pad
 from ..ops import activation as activation_ops
 from ..ops import conv as conv_ops
+from ..ops import conv_transpose as conv_transpose_ops
 from ..ops import dropout as dropout_ops
 from ..ops import embedding as embedding_ops
 from ..ops import linear as linear_ops
@@ -28,6 +29,7 @@ from ..tensor import Tensor
 __all__ = [
     "linear",
     "conv2d",
+    "conv_transpose2d",
     "max_pool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",
@@ -219,6 +221,64 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
             None if bias is None else bias[g * out_per_group : (g + 1) * out_per_group],
             stride,
             padding,
+            dilation,
+        )
+        for g in range(groups)
+    ]
+    return cat(outputs, dim=1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution (conv2d's adjoint, "deconvolution") of (N, C_in, H, W) with (C_in, C_out/groups, kh, kw).
+
+    Each input pixel adds W[c] times itself into a window of the output; output size per dim is
+    (H - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1 (ops/conv_transpose.py).
+    """
+    op = "conv_transpose2d"
+    _check_image(input, op)
+    _check_tensor(weight, op, "weight")
+    if weight.ndim != 4:
+        raise ShapeError(f"{op}: weight must be 4-D (C_in, C_out/groups, kh, kw), got shape {tuple(weight.shape)}")
+    _check_groups(groups, weight.shape[0], weight.shape[1] * groups, op)
+    if input.shape[1] != weight.shape[0]:
+        raise ShapeError(
+            f"{op}: input has {input.shape[1]} channels but weight expects {weight.shape[0]} "
+            f"(weight shape {tuple(weight.shape)}: its first dim is in_channels)"
+        )
+    out_channels = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ShapeError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    stride = pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
+    output_padding = pair(output_padding, op, "output_padding", 0)
+    dilation = pair(dilation, op, "dilation", 1)
+    for axis, name in enumerate(("height", "width")):
+        if output_padding[axis] >= max(stride[axis], dilation[axis]):
+            raise RuntimeError(
+                f"{op}: output_padding {output_padding} must be smaller than either stride {stride} or "
+                f"dilation {dilation} in {name}"
+            )
+        kernel = weight.shape[2 + axis]
+        size = (input.shape[2 + axis] - 1) * stride[axis] - 2 * padding[axis]
+        size += dilation[axis] * (kernel - 1) + output_padding[axis] + 1
+        if size < 1:
+            raise RuntimeError(
+                f"{op}: the output {name} would be {size} (input shape {tuple(input.shape)}, padding {padding}); "
+                "use less padding"
+            )
+    if groups == 1:
+        return conv_transpose_ops.ConvTranspose2d.apply(input, weight, bias, stride, padding, output_padding, dilation)
+    in_per_group, out_per_group = input.shape[1] // groups, weight.shape[1]
+    outputs = [
+        conv_transpose_ops.ConvTranspose2d.apply(
+            input[:, g * in_per_group : (g + 1) * in_per_group],
+            weight[g * in_per_group : (g + 1) * in_per_group],
+            None if bias is None else bias[g * out_per_group : (g + 1) * out_per_group],
+            stride,
+            padding,
+            output_padding,
             dilation,
         )
         for g in range(groups)
