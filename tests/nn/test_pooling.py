@@ -33,3 +33,13 @@ def test_adaptive_avg_pool2d_by_hand_and_unbatched():
     assert nn.AdaptiveAvgPool2d(1)(tg.ones(3, 4, 4)).shape == (3, 1, 1)
     with pytest.raises(ValueError, match="output_size"):
         F.adaptive_avg_pool2d(x, 0)
+
+
+def test_maxpool_return_indices_feeds_maxunpool(torch):
+    assert repr(nn.MaxUnpool2d(2, stride=1)) == repr(torch.nn.MaxUnpool2d(2, stride=1))
+    x = tg.randn(1, 2, 4, 6)
+    pooled, indices = nn.MaxPool2d(2, return_indices=True)(x)
+    restored = nn.MaxUnpool2d(2)(pooled, indices)
+    assert restored.shape == x.shape
+    assert (restored.detach() == tg.where(restored.detach() != 0, x, tg.zeros_like(x))).all()
+    assert nn.MaxUnpool2d(2)(pooled, indices, output_size=(1, 2, 5, 7)).shape == (1, 2, 5, 7)

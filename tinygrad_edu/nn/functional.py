@@ -31,6 +31,7 @@ __all__ = [
     "conv2d",
     "conv_transpose2d",
     "max_pool2d",
+    "max_unpool2d",
     "avg_pool2d",
     "adaptive_avg_pool2d",
     "relu",
@@ -77,12 +78,13 @@ def _check_same_dtype(input, other, op, name):
         )
 
 
-def _check_image(input, op):
+def _check_image(input, op, integers_allowed=False):
     _check_tensor(input, op)
     if input.ndim != 4:
         hint = "; add the batch dim with x.unsqueeze(0)" if input.ndim == 3 else ""
         raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}{hint}")
-    _check_float(input, op)
+    if not (integers_allowed and input.dtype.numpy.kind in "iu"):
+        _check_float(input, op)
 
 
 def _check_probability(p, op):
@@ -318,19 +320,58 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """The maximum of each kernel_size window (stride defaults to kernel_size; padding is -inf, never chosen).
 
-    Gradient: to each window's maximum element (the first one on ties, as PyTorch).
+    Gradient: to each window's maximum element (the first one on ties, as PyTorch). Integer images
+    pool too. return_indices=True also returns where each maximum was, as the flat index
+    row * W + column in its input plane (int64), which max_unpool2d takes.
     """
     op = "max_pool2d"
-    _check_image(input, op)
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported; use return_indices=False")
+    _check_image(input, op, integers_allowed=True)
     kernel, stride, dilation, padding, out_shape = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, op
     )
     tiles_the_image = stride == kernel and dilation == (1, 1) and padding == ((0, 0), (0, 0))
     if tiles_the_image:
-        return pooling_ops.MaxPool2dTiles.apply(input, kernel)
-    return pooling_ops.MaxPool2d.apply(input, kernel, stride, padding, dilation, out_shape)
+        output = pooling_ops.MaxPool2dTiles.apply(input, kernel)
+    else:
+        output = pooling_ops.MaxPool2d.apply(input, kernel, stride, padding, dilation, out_shape)
+    if not return_indices:
+        return output
+    indices = pooling_ops.max_pool2d_indices(input._data, kernel, stride, padding, dilation, out_shape)
+    return output, Tensor._make(indices)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Max pooling's partial inverse: each value goes back to the position `indices` (from
+    max_pool2d(return_indices=True)) names in its (H, W) plane; every other cell is 0.
+
+    Output size per dim: (in - 1) * stride - 2 * padding + kernel_size, unless output_size says otherwise.
+    Gradient: g read back at the same positions.
+    """
+    op = "max_unpool2d"
+    _check_tensor(input, op)
+    _check_tensor(indices, op, "indices")
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
+    if indices.shape != input.shape or indices.dtype.numpy.kind not in "iu":
+        raise RuntimeError(
+            f"{op}: indices must be an integer tensor of the input's shape {tuple(input.shape)} (from "
+            f"max_pool2d(return_indices=True)), got {indices.dtype.name} of shape {tuple(indices.shape)}"
+        )
+    if input.ndim == 3:
+        return max_unpool2d(input.unsqueeze(0), indices.unsqueeze(0), kernel_size, stride, padding, output_size)[0]
+    kernel = pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
+    out_shape = tuple((size - 1) * s - 2 * p + k for size, s, p, k in zip(input.shape[2:], stride, padding, kernel))
+    if output_size is not None:
+        out_shape = tuple(output_size)[-2:]
+    cells = out_shape[0] * out_shape[1]
+    if input.numel() and ((indices < 0) | (indices >= cells)).any():
+        raise IndexError(
+            f"{op}: found an index outside the output plane of {out_shape[0]}x{out_shape[1]} = {cells} cells; "
+            "pass the output_size of the tensor that was pooled"
+        )
+    return pooling_ops.MaxUnpool2d.apply(input, indices, out_shape)
 
 
 def avg_pool2d(
