@@ -31,8 +31,9 @@ def test_adaptive_avg_pool2d_by_hand_and_unbatched():
     # Width 5 into 2 windows: cells 0..2 and 2..4 (they share cell 2); height 2 into 1: both rows.
     assert F.adaptive_avg_pool2d(x, (1, 2)).tolist() == [[[[(0 + 1 + 2 + 5 + 6 + 7) / 6, (2 + 3 + 4 + 7 + 8 + 9) / 6]]]]
     assert nn.AdaptiveAvgPool2d(1)(tg.ones(3, 4, 4)).shape == (3, 1, 1)
+    assert F.adaptive_avg_pool2d(x, 0).shape == (1, 1, 0, 0)  # empty, as PyTorch
     with pytest.raises(ValueError, match="output_size"):
-        F.adaptive_avg_pool2d(x, 0)
+        F.adaptive_avg_pool2d(x, -1)
 
 
 def test_maxpool_return_indices_feeds_maxunpool(torch):

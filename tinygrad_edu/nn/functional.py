@@ -367,7 +367,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         out_shape = tuple(output_size)[-2:]
     cells = out_shape[0] * out_shape[1]
     if input.numel() and ((indices < 0) | (indices >= cells)).any():
-        raise IndexError(
+        raise RuntimeError(
             f"{op}: found an index outside the output plane of {out_shape[0]}x{out_shape[1]} = {cells} cells; "
             "pass the output_size of the tensor that was pooled"
         )
@@ -429,8 +429,8 @@ def adaptive_avg_pool2d(input, output_size):
     out_shape = []
     for size, wanted in zip(input.shape[-2:], sizes):
         wanted = size if wanted is None else wanted
-        if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 1:
-            raise ValueError(f"{op}: output_size must hold positive ints (or None), got {output_size!r}")
+        if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 0:
+            raise ValueError(f"{op}: output_size must hold non-negative ints (or None), got {output_size!r}")
         out_shape.append(wanted)
     rows, columns = (
         make_tensor(_adaptive_pooling_matrix(size, wanted, input.dtype.numpy), device=input.device)
