@@ -48,7 +48,8 @@ def _windows_and_winners(x, kernel, stride, padding, dilation, out_shape):
     x_padded = pad_spatial(x, padding, lowest)
     windows = window_view(x_padded, kernel, stride, dilation, out_shape)
     windows = windows.reshape(*windows.shape[:4], -1)  # (N, C, out_h, out_w, kh*kw), one copy
-    return x_padded, windows, windows.argmax(axis=-1)[..., None]
+    winners = windows.argmax(axis=-1)[..., None]
+    return x_padded, windows, winners
 
 
 def max_pool2d_indices(x, kernel, stride, padding, dilation, out_shape):
