@@ -55,7 +55,8 @@ def _tensor_list(tensors, op):
 
 def pad(input, pad, mode="constant", value=0):
     """Pad with a constant, as torch.nn.functional.pad: `pad` lists (left, right) for the last dim,
-    then (top, bottom) for the one before, and so on. Gradient: the inner part of g."""
+    then (top, bottom) for the one before, and so on; a negative size crops that side instead.
+    Gradient: the inner part of g (zeros where cropped)."""
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
     pad = tuple(pad)
@@ -63,9 +64,19 @@ def pad(input, pad, mode="constant", value=0):
         raise ShapeError(
             f"pad: expected an even number of pad sizes, at most 2 per dim, got {pad} for shape {input.shape}"
         )
-    if any(not isinstance(size, int) or size < 0 for size in pad):
-        raise ValueError(f"pad: pad sizes must be non-negative ints, got {pad}")
+    if any(isinstance(size, bool) or not isinstance(size, int) for size in pad):
+        raise ValueError(f"pad: pad sizes must be ints, got {pad}")
     widths = [(0, 0)] * input.ndim
+    crop = [slice(None)] * input.ndim  # negative sizes remove that many cells from that side
     for i in range(len(pad) // 2):
-        widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        axis, (before, after) = input.ndim - 1 - i, pad[2 * i : 2 * i + 2]
+        if input.shape[axis] + before + after < 0:
+            raise RuntimeError(
+                f"pad: the padded size of dim {axis} would be {input.shape[axis] + before + after} "
+                f"(size {input.shape[axis]}, pad {before} and {after}); it must not be negative"
+            )
+        crop[axis] = slice(max(-before, 0), input.shape[axis] - max(-after, 0))
+        widths[axis] = (max(before, 0), max(after, 0))
+    if any(size < 0 for size in pad):
+        input = input[tuple(crop)]
     return movement.Pad.apply(input, tuple(widths), value)

@@ -185,3 +185,78 @@ def test_subset_of_a_generic_dataset_batches_through_default_collate():
 def test_bad_arguments_raise_errors_that_say_what_to_do(make, message):
     with pytest.raises((TypeError, ValueError), match=message):
         make()
+
+
+# ----- the arguments real scripts pass ----------------------------------------------------------
+
+
+def test_positional_arguments_follow_torchs_order():
+    loader = DataLoader(numbers(5), 2, False, None, None, 0, None, False, True)
+    assert loader.drop_last and as_lists(loader) == [[[0, 1], [0, 10]], [[2, 3], [20, 30]]]
+
+
+def test_sampler_and_batch_sampler_give_torchs_batches(torch):
+    data = list(range(10))
+    for options in (
+        {"batch_size": 3, "sampler": [9, 2, 4, 4, 0]},
+        {"batch_size": 2, "sampler": range(7), "drop_last": True},
+        {"batch_sampler": [[3, 1], [0], [9, 8, 7]]},
+    ):
+        ours = DataLoader(TensorDataset(tinygrad_edu.tensor(data)), **options)
+        theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(data)), **options)
+        assert [batch.tolist() for (batch,) in ours] == [batch.tolist() for (batch,) in theirs]
+        assert len(ours) == len(theirs)
+
+
+def test_subset_random_sampler_loads_only_its_subset():
+    loader = DataLoader(SquaresDataset(20), batch_size=4, sampler=tinygrad_edu.data.SubsetRandomSampler(range(8)))
+    seen = sorted(index for _, indices, _ in loader for index in indices.tolist())
+    assert seen == list(range(8)) and len(loader) == 2
+
+
+def test_num_workers_warns_once_and_gives_the_same_batches():
+    dataset = numbers(11)
+    tinygrad_edu.manual_seed(3)
+    expected = as_lists(DataLoader(dataset, batch_size=4, shuffle=True))
+    tinygrad_edu.manual_seed(3)
+    with pytest.warns(UserWarning, match="num_workers=2 is accepted but loading stays in the main process"):
+        loader = DataLoader(
+            dataset,
+            batch_size=4,
+            shuffle=True,
+            num_workers=2,
+            pin_memory=True,
+            persistent_workers=True,
+            prefetch_factor=2,
+            worker_init_fn=lambda worker_id: None,
+        )
+    assert as_lists(loader) == expected
+
+
+def test_custom_collate_fn_and_generator():
+    loader = DataLoader(SquaresDataset(6), batch_size=3, collate_fn=lambda samples: [s[1] for s in samples])
+    assert list(loader) == [[0, 1, 2], [3, 4, 5]]
+    orders = [
+        as_lists(DataLoader(numbers(8), batch_size=8, shuffle=True, generator=np.random.default_rng(5)))
+        for _ in range(2)
+    ]
+    assert orders[0] == orders[1]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"sampler": [0, 1], "shuffle": True},
+        {"batch_sampler": [[0]], "batch_size": 2},
+        {"batch_sampler": [[0]], "drop_last": True},
+        {"num_workers": -1},
+        {"prefetch_factor": 2},
+        {"persistent_workers": True},
+        {"timeout": -1},
+    ],
+)
+def test_conflicting_options_raise_value_error_as_torch(torch, options):
+    with pytest.raises(ValueError):
+        torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.arange(4)), **options)
+    with pytest.raises(ValueError):
+        DataLoader(numbers(4), **options)

@@ -9,7 +9,7 @@ from fake_mnist import md5s_of, write_files
 
 import tinygrad_edu
 from tinygrad_edu.data import DataLoader
-from tinygrad_edu.datasets import MNIST, DownloadError, FashionMNIST, IDXError, write_idx
+from tinygrad_edu.datasets import MNIST, DownloadError, FashionMNIST, IDXError, transforms, write_idx
 
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
@@ -57,9 +57,11 @@ def test_dataloader_batches_match_single_samples(tmp_path, mnist_arrays):
 
 def test_transforms_apply_on_both_paths(tmp_path, mnist_arrays):
     write_files(tmp_path, mnist_arrays)
-    dataset = MNIST(tmp_path, transform=lambda image: image * 2 - 1, target_transform=lambda label: label + 100)
+    to_signed = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    dataset = MNIST(tmp_path, transform=to_signed, target_transform=lambda label: label + 100)
     image, label = dataset[0]
-    assert float(image.numpy().min()) >= -1 and label >= 100
+    np.testing.assert_allclose(image.numpy()[0], mnist_arrays["train-images-idx3-ubyte"][0] / 127.5 - 1, atol=1e-6)
+    assert image.shape == (1, 28, 28) and label >= 100
     images, labels = next(iter(DataLoader(dataset, batch_size=12)))
     np.testing.assert_array_equal(images.numpy()[0], image.numpy())
     assert min(labels.tolist()) >= 100

@@ -44,3 +44,27 @@ def test_flatten_dims_and_implicit_softmax_dim():
 def test_functional_pad_is_the_package_pad():
     assert F.pad is tg.pad
     assert F.pad(tg.ones(1, 1, 2, 2), (1, 1, 0, 2)).shape == (1, 1, 4, 4)
+
+
+NEW_LAYERS = {
+    "LeakyReLU": lambda m: m.nn.LeakyReLU(0.3),
+    "GELU": lambda m: m.nn.GELU(),
+    "GELU_tanh": lambda m: m.nn.GELU(approximate="tanh"),
+    "SiLU": lambda m: m.nn.SiLU(),
+    "Softplus": lambda m: m.nn.Softplus(beta=0.5, threshold=4.0),
+    "Unflatten": lambda m: m.nn.Unflatten(1, (2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", NEW_LAYERS)
+def test_new_layers_match_torch(torch, device, name):
+    x = (np.random.default_rng(3).standard_normal((3, 4, 2)) * 3).astype(np.float32)
+    assert_matches_torch(lambda m, t: NEW_LAYERS[name](m)(t), x, device=device)
+    assert repr(NEW_LAYERS[name](tg)) == repr(NEW_LAYERS[name](torch))
+
+
+def test_unflatten_is_flattens_inverse():
+    x = tg.arange(24.0).reshape(2, 12)
+    restored = nn.Unflatten(1, (3, 4))(x)
+    assert restored.shape == (2, 3, 4)
+    assert nn.Flatten()(restored).tolist() == x.tolist()

@@ -1,6 +1,7 @@
-"""Conv2d, the layer: shapes, parameters, repr, dtype, the errors users hit through it, and the checks
-it makes as it is built (the op itself: tests/ops/test_conv.py)."""
+"""Conv2d and ConvTranspose2d, the layers: shapes, parameters, repr, dtype, the errors users hit through
+them, and the checks they make as they are built (the ops: tests/ops/test_conv.py, test_conv_transpose.py)."""
 
+import numpy as np
 import pytest
 
 import tinygrad_edu as tg
@@ -51,3 +52,36 @@ def test_the_layer_checks_groups_and_padding_when_it_is_made_as_conv2d_does():
         nn.Conv2d(1, 1, 0)
     with pytest.raises(ValueError, match="conv2d: groups=2 must be a positive int dividing both in_channels=3"):
         F.conv2d(tg.zeros(1, 3, 4, 4), tg.zeros(4, 1, 3, 3), groups=2)
+
+
+TRANSPOSED = {
+    "plain": lambda m: m.nn.ConvTranspose2d(4, 6, 3),
+    "upsample": lambda m: m.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1),
+    "groups": lambda m: m.nn.ConvTranspose2d(4, 6, (2, 3), stride=(2, 1), groups=2, bias=False, dilation=(1, 2)),
+}
+
+
+@pytest.mark.parametrize("name", TRANSPOSED)
+def test_conv_transpose2d_layer_matches_torch(torch, name):
+    ours, theirs = TRANSPOSED[name](tg), TRANSPOSED[name](torch)
+    assert repr(ours) == repr(theirs)
+    assert {key: tuple(value.shape) for key, value in ours.state_dict().items()} == {
+        key: tuple(value.shape) for key, value in theirs.state_dict().items()
+    }
+    ours.load_state_dict({key: value.detach().numpy() for key, value in theirs.state_dict().items()})
+    x = torch.randn(2, 4, 5, 6)
+    np.testing.assert_allclose(ours(tg.tensor(x.numpy())).detach().numpy(), theirs(x).detach().numpy(), atol=1e-5)
+
+
+def test_conv_transpose2d_layer_layout_init_and_output_size():
+    tg.manual_seed(0)
+    layer = nn.ConvTranspose2d(8, 6, 3, stride=2, groups=2)
+    assert layer.weight.shape == (8, 3, 3, 3) and layer.bias.shape == (6,)
+    bound = 1 / (3 * 3 * 3) ** 0.5  # fan_in = out_channels/groups * kh * kw, as PyTorch computes it
+    largest = np.abs(layer.weight.detach().numpy()).max()
+    assert 0.8 * bound < largest <= bound
+    x = tg.zeros(1, 8, 4, 4)
+    assert layer(x).shape == (1, 6, 9, 9)
+    assert layer(x, output_size=[10, 10]).shape == (1, 6, 10, 10)  # output_padding 1 chosen for it
+    with pytest.raises(ValueError, match="valid sizes"):
+        layer(x, output_size=(11, 11))

@@ -1,14 +1,17 @@
-"""BatchNorm1d and BatchNorm2d: values, gradients and running statistics against PyTorch and against
-a numpy reference in training and eval mode, by hand, buffers, and errors (the op's gradcheck:
-tests/ops/test_normalization.py)."""
+"""LayerNorm against PyTorch and by gradcheck; BatchNorm1d and BatchNorm2d: values, gradients and running
+statistics against PyTorch and against a numpy reference in training and eval mode, by hand, buffers, and
+errors (the op's gradcheck: tests/ops/test_normalization.py)."""
 
 import numpy as np
 import pytest
-from nn_reference import host
+from hypothesis import given
+from nn_reference import assert_matches_torch, host
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn
+from tinygrad_edu.testing import gradcheck
+from tinygrad_edu.testing import strategies as tgst
 
 
 def copy_into(ours, theirs):
@@ -155,3 +158,43 @@ def test_batch_norm_errors():
     with pytest.raises(ValueError, match=r"running_mean must have shape \(4,\) for an input with 4 channels"):
         F.batch_norm(tg.zeros(2, 4), tg.zeros(3), tg.ones(4))
     nn.BatchNorm1d(4).eval()(tg.zeros(1, 4))  # eval needs no batch statistics
+
+
+LAYER_NORMS = {
+    "last_dim": lambda m: m.nn.LayerNorm(4),
+    "last_two_dims": lambda m: m.nn.LayerNorm([3, 4], eps=1e-3),
+    "no_bias": lambda m: m.nn.LayerNorm(4, bias=False),
+    "no_affine": lambda m: m.nn.LayerNorm(4, elementwise_affine=False),
+}
+
+
+@pytest.mark.parametrize("name", LAYER_NORMS)
+def test_layer_norm_matches_torch(torch, device, name):
+    x = (np.random.default_rng(4).standard_normal((2, 3, 4)) * 3 + 1).astype(np.float32)
+    assert repr(LAYER_NORMS[name](tg)) == repr(LAYER_NORMS[name](torch))
+    tg_layer, torch_layer = LAYER_NORMS[name](tg), LAYER_NORMS[name](torch)
+    with torch.no_grad():  # a weight and bias other than 1 and 0
+        for parameter in torch_layer.parameters():
+            parameter.normal_()
+    copy_into(tg_layer, torch_layer)
+    tg_layer.to(device)
+    assert_matches_torch(lambda m, t: (tg_layer if m is tg else torch_layer)(t), x, device=device, atol=1e-5)
+    assert list(tg_layer.state_dict()) == list(torch_layer.state_dict())
+
+
+@given(x=tgst.smooth_arrays((2, 5)))
+def test_layer_norm_gradcheck_with_affine(x):
+    weight = tg.tensor(np.linspace(0.5, 1.5, 5), requires_grad=True)
+    bias = tg.tensor(np.linspace(-1, 1, 5), requires_grad=True)
+    assert gradcheck(lambda t, w, b: F.layer_norm(t, (5,), w, b), [tg.tensor(x, requires_grad=True), weight, bias])
+
+
+def test_layer_norm_gives_zero_mean_unit_variance_rows():
+    out = nn.LayerNorm(6, elementwise_affine=False)(tg.tensor([[1.0, 2.0, 3.0, 4.0, 5.0, 9.0]]))
+    assert abs(out.mean().item()) < 1e-6
+    assert out.var(correction=0).item() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_layer_norm_shape_error_names_the_shapes():
+    with pytest.raises(RuntimeError, match=r"normalized_shape \[5\].*\(2, 4\)"):
+        nn.LayerNorm(5)(tg.ones(2, 4))

@@ -13,6 +13,7 @@ from nn_reference import assert_matches_torch, host
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu.testing import gradcheck
+from tinygrad_edu.testing import strategies as tgst
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -322,3 +323,24 @@ def test_mse_loss_broadcasts_as_torch_with_gradients_summed_back(device):
             tg.tensor(target, device=device, requires_grad=True),
         ],
     )
+
+
+@pytest.mark.parametrize("options", [{}, {"label_smoothing": 0.2}, {"weight": [1.0, 2.0, 0.5]}, {"reduction": "sum"}])
+def test_cross_entropy_gives_probability_targets_their_gradient(torch, device, options):
+    logits = np.random.default_rng(10).standard_normal((4, 3, 2)).astype(np.float32)
+    target = np.random.default_rng(11).dirichlet(np.ones(3), size=(4, 2)).transpose(0, 2, 1).astype(np.float32)
+
+    def loss(m, x, q):
+        weight = options.get("weight")
+        weight = None if weight is None else m.tensor(weight, device=x.device)
+        others = {key: value for key, value in options.items() if key != "weight"}
+        return m.nn.functional.cross_entropy(x, q, weight=weight, **others)
+
+    assert_matches_torch(loss, logits, target, device=device, atol=1e-6)
+
+
+@given(x=tgst.smooth_arrays((3, 4)), q=tgst.positive_arrays((3, 4)))
+def test_cross_entropy_probability_target_gradcheck(x, q):
+    q = q / q.sum(axis=1, keepdims=True)
+    inputs = [tg.tensor(x, requires_grad=True), tg.tensor(q, requires_grad=True)]
+    assert gradcheck(lambda logits, target: F.cross_entropy(logits, target, label_smoothing=0.1), inputs)

@@ -268,3 +268,19 @@ def test_movement_errors_name_the_op_and_shapes():
         tg.pad(x, (1, 2, 3))
     with pytest.raises(IndexError, match="GetItem: index 5 is out of bounds"):
         x[5]
+
+
+@pytest.mark.parametrize("pad", [(-1, 2), (1, -2, -1, 0), (-2, -1, 0, 1), (0, 0, -1, -1)])
+def test_negative_pad_crops_as_torch(torch, device, pad):
+    x = np.random.default_rng(9).standard_normal((2, 3, 4)).astype(np.float32)
+    assert_matches_torch(lambda m, t: m.nn.functional.pad(t, pad, value=2.0), x, device=device)
+
+
+def test_negative_pad_by_hand():
+    x = tg.tensor([[1.0, 2.0, 3.0, 4.0]], requires_grad=True)
+    out = tg.pad(x, (-1, 1))  # drop one cell on the left, add a zero on the right
+    assert out.tolist() == [[2.0, 3.0, 4.0, 0.0]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0, 1.0]]
+    with pytest.raises(RuntimeError, match="pad: the padded size of dim 1 would be -1"):
+        tg.pad(x, (-3, -2))

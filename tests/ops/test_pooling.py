@@ -179,3 +179,68 @@ def test_pooling_errors():
         F.max_pool2d(tg.zeros(1, 1, 8, 8), 2, padding=2)
     with pytest.raises(ValueError, match="avg_pool2d: kernel_size must be at least 1"):
         F.avg_pool2d(tg.zeros(1, 1, 8, 8), 0)
+
+
+@given(case=pool_cases(), ceil_mode=st.booleans())
+def test_max_pool2d_indices_point_at_the_maxima(device, case, ceil_mode):
+    x, kernel, stride, padding, dilation = case
+    out, indices = F.max_pool2d(tg.tensor(x, device=device), kernel, stride, padding, dilation, ceil_mode, True)
+    assert indices.dtype == tg.int64 and indices.shape == out.shape
+    planes = x.reshape(*x.shape[:2], -1)
+    picked = np.take_along_axis(planes, host(indices).reshape(*x.shape[:2], -1), axis=2)
+    np.testing.assert_array_equal(picked.reshape(out.shape), host(out))
+
+
+@given(case=pool_cases())
+def test_max_pool2d_indices_match_torch(torch, case):
+    x, kernel, stride, padding, dilation = case
+    _, ours = F.max_pool2d(tg.tensor(x), kernel, stride, padding, dilation, return_indices=True)
+    _, theirs = torch.nn.functional.max_pool2d(torch.tensor(x), kernel, stride, padding, dilation, return_indices=True)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@given(case=pool_cases(dilation=False))
+def test_max_unpool2d_gradcheck(device, case):
+    x, kernel, _, padding, _ = case  # stride = kernel: windows that never share a maximum (as in real use)
+    stride = kernel
+    _, indices = F.max_pool2d(tg.tensor(x, device=device), kernel, stride, padding, return_indices=True)
+    values = tg.tensor(np.linspace(-1, 1, indices.numel()).reshape(indices.shape), device=device, requires_grad=True)
+    output_size = x.shape[2:]
+    assert gradcheck(lambda v: F.max_unpool2d(v, indices, kernel, stride, padding, output_size), values)
+
+
+def test_max_unpool2d_matches_torch(torch, device):
+    x = np.random.default_rng(7).standard_normal((2, 3, 6, 5)).astype(np.float32)
+    _, indices = torch.nn.functional.max_pool2d(torch.tensor(x), 2, return_indices=True)
+
+    def unpool(m, t):
+        pooled, where = m.nn.functional.max_pool2d(t, 2, return_indices=True)
+        return m.nn.functional.max_unpool2d(pooled, where, 2, output_size=(6, 5))
+
+    assert_matches_torch(unpool, x, device=device)
+
+
+def test_max_unpool2d_by_hand_and_its_errors():
+    x = tg.tensor([[[[1.0, 5.0], [3.0, 2.0]]]])
+    pooled, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert indices.tolist() == [[[[1]]]]
+    assert F.max_unpool2d(pooled, indices, 2).tolist() == [[[[0.0, 5.0], [0.0, 0.0]]]]
+    with pytest.raises(RuntimeError, match="output_size"):
+        F.max_unpool2d(pooled, tg.tensor([[[[4]]]]), 2)
+    with pytest.raises(RuntimeError, match="indices must be an integer tensor"):
+        F.max_unpool2d(pooled, tg.tensor([[[[1.0]]]]), 2)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
+def test_max_pool2d_of_integer_images(torch, dtype):
+    x = np.random.default_rng(8).integers(0, 200, (1, 2, 5, 5)).astype(dtype)
+    for args in ((2,), (3, 1, 1)):
+        ours = F.max_pool2d(tg.tensor(x), *args)
+        theirs = torch.nn.functional.max_pool2d(torch.tensor(x.astype(np.int64)), *args)
+        assert ours.dtype.name == dtype
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_max_pool2d_pads_integers_with_their_lowest_value():
+    x = tg.tensor([[[[-5, -7], [-9, -6]]]], dtype=tg.int32)
+    assert F.max_pool2d(x, 2, stride=1, padding=1).tolist() == [[[[-5, -5, -7], [-5, -5, -6], [-9, -6, -6]]]]

@@ -10,8 +10,11 @@ OPTIMIZERS = [
     lambda params: optim.SGD(params, lr=0.1, momentum=0.9),
     lambda params: optim.Adam(params, lr=0.01, amsgrad=True),
     lambda params: optim.AdamW(params, lr=0.01),
+    lambda params: optim.RMSprop(params, lr=0.01, momentum=0.5, centered=True),
+    lambda params: optim.Adagrad(params, lr=0.1, lr_decay=0.01),
+    lambda params: optim.Adadelta(params, lr=0.5),
 ]
-OPTIMIZER_IDS = ["SGD", "Adam", "AdamW"]
+OPTIMIZER_IDS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"]
 
 
 def make_params(device, seed=0):
@@ -36,7 +39,8 @@ def test_parameters_without_grad_are_skipped(device, make_optimizer):
     used.grad = tg.ones(*used.shape, dtype=tg.float64, device=device)
     optimizer.step()
     np.testing.assert_array_equal(unused.detach().cpu().numpy(), before)
-    assert unused not in optimizer.state
+    # Adagrad, as PyTorch's, makes every parameter's state at the start: it must stay at step 0
+    assert unused not in optimizer.state or optimizer.state[unused]["step"] == 0
     assert not np.array_equal(used.detach().cpu().numpy(), np.zeros(used.shape))
 
 

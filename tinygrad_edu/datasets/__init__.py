@@ -1,7 +1,8 @@
-"""Ready-made datasets (MNIST, Fashion-MNIST) and the IDX reader and downloader behind them."""
+"""Ready-made datasets (MNIST, Fashion-MNIST), the IDX reader and downloader behind them, and `transforms`."""
 
+from . import transforms
 from .download import DownloadError, cache_dir
 from .idx import IDXError, read_idx, write_idx
 from .mnist import MNIST, FashionMNIST
 
-__all__ = ["MNIST", "DownloadError", "FashionMNIST", "IDXError", "cache_dir", "read_idx", "write_idx"]
+__all__ = ["MNIST", "DownloadError", "FashionMNIST", "IDXError", "cache_dir", "read_idx", "transforms", "write_idx"]

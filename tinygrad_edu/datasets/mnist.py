@@ -25,7 +25,9 @@ class MNIST(Dataset):
     """Handwritten digits 0-9: 60,000 training and 10,000 test images (LeCun, Cortes and Burges).
 
     `MNIST(root=None, train=True, download=False, transform=None, target_transform=None)`, as
-    torchvision.datasets.MNIST except that images are tensors already (there is no PIL step).
+    torchvision.datasets.MNIST except that without a transform images are tensors already (there is
+    no PIL step); a transform gets the pixels as torchvision's does, as a uint8 (28, 28) numpy array
+    where torchvision has a PIL image, so `transforms.ToTensor()` starts it as it does there.
     """
 
     mirrors = [
@@ -76,10 +78,11 @@ class MNIST(Dataset):
         return len(self.targets)
 
     def __getitem__(self, index):
-        image = Tensor._make((self.data._data[index] / np.float32(255)).reshape(1, IMAGE_SIZE, IMAGE_SIZE))
+        if self.transform is None:
+            image = Tensor._make((self.data._data[index] / np.float32(255)).reshape(1, IMAGE_SIZE, IMAGE_SIZE))
+        else:  # torchvision's transforms start from the raw pixels (its PIL image): uint8 (28, 28), see transforms.py
+            image = self.transform(self.data._data[index])
         target = int(self.targets._data[index])
-        if self.transform is not None:
-            image = self.transform(image)
         if self.target_transform is not None:
             target = self.target_transform(target)
         return image, target

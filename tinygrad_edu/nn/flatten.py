@@ -1,4 +1,5 @@
-"""`Flatten`: merge dims into one, e.g. (N, C, H, W) -> (N, C*H*W) between conv and linear layers."""
+"""`Flatten` and `Unflatten`: merge dims into one, e.g. (N, C, H, W) -> (N, C*H*W) between conv and linear
+layers, and split one back."""
 
 from .module import Module
 
@@ -16,3 +17,18 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Split dim into unflattened_size, Flatten's inverse: Unflatten(1, (C, H, W)) makes (N, C*H*W) (N, C, H, W)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input):
+        return input.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

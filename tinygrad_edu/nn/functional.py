@@ -10,10 +10,14 @@ import numpy as np
 
 from ..arguments import pair
 from ..backend import to_device
+from ..creation import tensor as make_tensor
 from ..errors import ArgumentError, DTypeError, ShapeError
 from ..joining import cat, pad
+from ..ops import activation as activation_ops
 from ..ops import conv as conv_ops
+from ..ops import conv_transpose as conv_transpose_ops
 from ..ops import dropout as dropout_ops
+from ..ops import embedding as embedding_ops
 from ..ops import linear as linear_ops
 from ..ops import loss as loss_ops
 from ..ops import normalization as normalization_ops
@@ -25,15 +29,24 @@ from ..tensor import Tensor, to_common_dtype
 __all__ = [
     "linear",
     "conv2d",
+    "conv_transpose2d",
     "max_pool2d",
+    "max_unpool2d",
     "avg_pool2d",
+    "adaptive_avg_pool2d",
     "relu",
+    "leaky_relu",
+    "gelu",
+    "silu",
+    "softplus",
     "sigmoid",
     "tanh",
     "softmax",
     "log_softmax",
     "dropout",
     "batch_norm",
+    "layer_norm",
+    "embedding",
     "cross_entropy",
     "nll_loss",
     "mse_loss",
@@ -66,12 +79,13 @@ def _check_same_dtype(input, other, op, name):
         )
 
 
-def _check_image(input, op):
+def _check_image(input, op, integers_allowed=False):
     _check_tensor(input, op)
     if input.ndim != 4:
         hint = "; add the batch dim with x.unsqueeze(0)" if input.ndim == 3 else ""
         raise ShapeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(input.shape)}{hint}")
-    _check_float(input, op)
+    if not (integers_allowed and input.dtype.numpy.kind in "iu"):
+        _check_float(input, op)
 
 
 def _check_probability(p, op):
@@ -217,6 +231,64 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return cat(outputs, dim=1)
 
 
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution (conv2d's adjoint, "deconvolution") of (N, C_in, H, W) with (C_in, C_out/groups, kh, kw).
+
+    Each input pixel adds W[c] times itself into a window of the output; output size per dim is
+    (H - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1 (ops/conv_transpose.py).
+    """
+    op = "conv_transpose2d"
+    _check_image(input, op)
+    _check_tensor(weight, op, "weight")
+    if weight.ndim != 4:
+        raise ShapeError(f"{op}: weight must be 4-D (C_in, C_out/groups, kh, kw), got shape {tuple(weight.shape)}")
+    _check_groups(groups, weight.shape[0], weight.shape[1] * groups, op)
+    if input.shape[1] != weight.shape[0]:
+        raise ShapeError(
+            f"{op}: input has {input.shape[1]} channels but weight expects {weight.shape[0]} "
+            f"(weight shape {tuple(weight.shape)}: its first dim is in_channels)"
+        )
+    out_channels = weight.shape[1] * groups
+    if bias is not None and tuple(bias.shape) != (out_channels,):
+        raise ShapeError(f"{op}: bias must have shape ({out_channels},), got {tuple(bias.shape)}")
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    stride = pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
+    output_padding = pair(output_padding, op, "output_padding", 0)
+    dilation = pair(dilation, op, "dilation", 1)
+    for axis, name in enumerate(("height", "width")):
+        if output_padding[axis] >= max(stride[axis], dilation[axis]):
+            raise RuntimeError(
+                f"{op}: output_padding {output_padding} must be smaller than either stride {stride} or "
+                f"dilation {dilation} in {name}"
+            )
+        kernel = weight.shape[2 + axis]
+        size = (input.shape[2 + axis] - 1) * stride[axis] - 2 * padding[axis]
+        size += dilation[axis] * (kernel - 1) + output_padding[axis] + 1
+        if size < 1:
+            raise RuntimeError(
+                f"{op}: the output {name} would be {size} (input shape {tuple(input.shape)}, padding {padding}); "
+                "use less padding"
+            )
+    if groups == 1:
+        return conv_transpose_ops.ConvTranspose2d.apply(input, weight, bias, stride, padding, output_padding, dilation)
+    in_per_group, out_per_group = input.shape[1] // groups, weight.shape[1]
+    outputs = [
+        conv_transpose_ops.ConvTranspose2d.apply(
+            input[:, g * in_per_group : (g + 1) * in_per_group],
+            weight[g * in_per_group : (g + 1) * in_per_group],
+            None if bias is None else bias[g * out_per_group : (g + 1) * out_per_group],
+            stride,
+            padding,
+            output_padding,
+            dilation,
+        )
+        for g in range(groups)
+    ]
+    return cat(outputs, dim=1)
+
+
 def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
     """kernel, stride, dilation, ((top, bottom), (left, right)) padding (with ceil_mode's extra) and out_shape."""
     kernel = pair(kernel_size, op, "kernel_size", 1)
@@ -249,19 +321,58 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """The maximum of each kernel_size window (stride defaults to kernel_size; padding is -inf, never chosen).
 
-    Gradient: to each window's maximum element (the first one on ties, as PyTorch).
+    Gradient: to each window's maximum element (the first one on ties, as PyTorch). Integer images
+    pool too. return_indices=True also returns where each maximum was, as the flat index
+    row * W + column in its input plane (int64), which max_unpool2d takes.
     """
     op = "max_pool2d"
-    _check_image(input, op)
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported; use return_indices=False")
+    _check_image(input, op, integers_allowed=True)
     kernel, stride, dilation, padding, out_shape = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, op
     )
     tiles_the_image = stride == kernel and dilation == (1, 1) and padding == ((0, 0), (0, 0))
     if tiles_the_image:
-        return pooling_ops.MaxPool2dTiles.apply(input, kernel)
-    return pooling_ops.MaxPool2d.apply(input, kernel, stride, padding, dilation, out_shape)
+        output = pooling_ops.MaxPool2dTiles.apply(input, kernel)
+    else:
+        output = pooling_ops.MaxPool2d.apply(input, kernel, stride, padding, dilation, out_shape)
+    if not return_indices:
+        return output
+    indices = pooling_ops.max_pool2d_indices(input._data, kernel, stride, padding, dilation, out_shape)
+    return output, Tensor._make(indices)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Max pooling's partial inverse: each value goes back to the position `indices` (from
+    max_pool2d(return_indices=True)) names in its (H, W) plane; every other cell is 0.
+
+    Output size per dim: (in - 1) * stride - 2 * padding + kernel_size, unless output_size says otherwise.
+    Gradient: g read back at the same positions.
+    """
+    op = "max_unpool2d"
+    _check_tensor(input, op)
+    _check_tensor(indices, op, "indices")
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
+    if indices.shape != input.shape or indices.dtype.numpy.kind not in "iu":
+        raise RuntimeError(
+            f"{op}: indices must be an integer tensor of the input's shape {tuple(input.shape)} (from "
+            f"max_pool2d(return_indices=True)), got {indices.dtype.name} of shape {tuple(indices.shape)}"
+        )
+    if input.ndim == 3:
+        return max_unpool2d(input.unsqueeze(0), indices.unsqueeze(0), kernel_size, stride, padding, output_size)[0]
+    kernel = pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else pair(stride, op, "stride", 1)
+    padding = pair(padding, op, "padding", 0)
+    out_shape = tuple((size - 1) * s - 2 * p + k for size, s, p, k in zip(input.shape[2:], stride, padding, kernel))
+    if output_size is not None:
+        out_shape = tuple(output_size)[-2:]
+    cells = out_shape[0] * out_shape[1]
+    if input.numel() and ((indices < 0) | (indices >= cells)).any():
+        raise RuntimeError(
+            f"{op}: found an index outside the output plane of {out_shape[0]}x{out_shape[1]} = {cells} cells; "
+            "pass the output_size of the tensor that was pooled"
+        )
+    return pooling_ops.MaxUnpool2d.apply(input, indices, out_shape)
 
 
 def avg_pool2d(
@@ -291,6 +402,44 @@ def avg_pool2d(
     return pooling_ops.AvgPool2d.apply(input, kernel, stride, padding, divisor)
 
 
+def _adaptive_pooling_matrix(size, out_size, dtype):
+    """(out_size, size) matrix whose row i averages cells floor(i*size/out) .. ceil((i+1)*size/out) - 1."""
+    matrix = np.zeros((out_size, size), dtype=dtype)
+    for i in range(out_size):
+        start, end = (i * size) // out_size, -(-(i + 1) * size // out_size)
+        matrix[i, start:end] = 1 / (end - start)
+    return matrix
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed (out_h, out_w), whatever the input's size (PyTorch's window rule).
+
+    Window i along a dim of `size` cells covers floor(i*size/out) .. ceil((i+1)*size/out) - 1, so
+    windows may differ in size and overlap. Each dim's averaging is a matrix, so the whole op is
+    out = P_h @ x @ P_w.T, and its gradient P_h.T @ g @ P_w comes from matmul's backward.
+    `output_size` is an int, a pair, and None in a pair keeps that dim's input size.
+    """
+    op = "adaptive_avg_pool2d"
+    _check_tensor(input, op)
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
+    _check_float(input, op)
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair (out_h, out_w), got {output_size!r}")
+    out_shape = []
+    for size, wanted in zip(input.shape[-2:], sizes):
+        wanted = size if wanted is None else wanted
+        if isinstance(wanted, bool) or not isinstance(wanted, int) or wanted < 0:
+            raise ValueError(f"{op}: output_size must hold non-negative ints (or None), got {output_size!r}")
+        out_shape.append(wanted)
+    rows, columns = (
+        make_tensor(_adaptive_pooling_matrix(size, wanted, input.dtype.numpy), device=input.device)
+        for size, wanted in zip(input.shape[-2:], out_shape)
+    )
+    return rows @ input @ columns.T
+
+
 def relu(input, inplace=False):
     """max(x, 0);  gradient 1 where x > 0, else 0."""
     _check_tensor(input, "relu")
@@ -307,6 +456,40 @@ def tanh(input):
     """tanh(x);  gradient 1 - out**2."""
     _check_tensor(input, "tanh")
     return input.tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x;  gradient 1 or negative_slope."""
+    op = "leaky_relu"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    return activation_ops.LeakyReLU.apply(input, float(negative_slope))
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (approximate="tanh": its tanh approximation)."""
+    op = "gelu"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return activation_ops.GELU.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x);  gradient s * (1 + x * (1 - s)) with s = sigmoid(x)."""
+    op = "silu"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    return activation_ops.SiLU.apply(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e**(beta x)) / beta, a smooth relu; x itself where beta * x > threshold."""
+    op = "softplus"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    return activation_ops.Softplus.apply(input, float(beta), float(threshold))
 
 
 def _softmax_dim(input, dim, op):
@@ -369,6 +552,70 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise ValueError(f"{op}: running_mean and running_var are required when training=False")
     return normalization_ops.BatchNorm.apply(input, weight, bias, running_mean, running_var, training, momentum, eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalise each sample over its last len(normalized_shape) dims to mean 0, variance 1 (biased),
+    then scale by weight and shift by bias (both of shape normalized_shape).
+
+    Written with tensor ops (mean, var, sqrt), so its gradient comes from theirs.
+    """
+    op = "layer_norm"
+    _check_tensor(input, op)
+    _check_float(input, op)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    count = len(normalized_shape)
+    if count == 0 or tuple(input.shape[input.ndim - count :]) != normalized_shape or input.ndim < count:
+        raise RuntimeError(
+            f"{op}: normalized_shape {list(normalized_shape)} must be the input's last dims, but the input "
+            f"has shape {tuple(input.shape)}"
+        )
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is not None and tuple(value.shape) != normalized_shape:
+            raise ShapeError(f"{op}: {name} must have shape {normalized_shape}, got {tuple(value.shape)}")
+    _check_same_dtype(input, weight, op, "weight")
+    _check_same_dtype(input, bias, op, "bias")
+    dims = tuple(range(input.ndim - count, input.ndim))
+    centered = input - input.mean(dims, keepdim=True)
+    out = centered / (centered.var(dims, keepdim=True, correction=0) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """Row input[...] of the table weight (num_embeddings, dim): output shape input.shape + (dim,).
+
+    Gradient: each row gets the sum of the output gradients at the positions that picked it; the
+    padding_idx row gets none.
+    """
+    op = "embedding"
+    _check_tensor(input, op)
+    _check_tensor(weight, op, "weight")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError(
+            f"{op}: max_norm, scale_grad_by_freq and sparse are not supported; leave them at their defaults"
+        )
+    if input.dtype.numpy.kind not in "iu":
+        raise RuntimeError(f"{op}: indices must be an integer tensor (Long or Int), got {input.dtype.name}")
+    if weight.ndim != 2:
+        raise RuntimeError(f"{op}: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+    rows = weight.shape[0]
+    if input.numel() and ((input < 0) | (input >= rows)).any():
+        raise IndexError(f"{op}: index out of range: indices must be in [0, {rows}), got min {int(input.min())}, "
+                         f"max {int(input.max())}")  # fmt: skip
+    if padding_idx is not None:
+        padding_idx = _padding_index(padding_idx, rows, op)
+    return embedding_ops.Embedding.apply(weight, input, padding_idx)
+
+
+def _padding_index(padding_idx, num_embeddings, op):
+    """padding_idx as a row in [0, num_embeddings); negative values count from the end."""
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{op}: padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}")
+    return padding_idx % num_embeddings
 
 
 # ----- losses -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`BatchNorm1d` and `BatchNorm2d`: normalise each channel over the batch, then scale and shift it.
+"""`BatchNorm1d`, `BatchNorm2d` (normalise each channel over the batch) and `LayerNorm` (each sample over its
+last dims), then scale and shift.
 
 In training mode each batch is normalised with its own mean and variance, and the running
 averages (buffers, saved in state_dict) are updated; in eval mode the running averages are used,
@@ -107,3 +108,43 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) inputs (e.g. after a Conv2d layer), per channel."""
 
     expected_dims = (4,)
+
+
+class LayerNorm(Module):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over each sample's last dims (normalized_shape).
+
+    Unlike batch norm it needs no batch statistics, so training and eval compute the same thing.
+    weight starts at 1 and bias at 0, both of shape normalized_shape (elementwise_affine=False: none).
+    """
+
+    def __init__(self, normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(creation.empty(*self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if elementwise_affine and bias:
+            self.bias = Parameter(creation.empty(*self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )

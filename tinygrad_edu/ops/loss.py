@@ -30,6 +30,7 @@ class CrossEntropy(Function):
     plain case that is  dx = softmax(x) - onehot(y).  log_softmax is computed as
     x - max - log(sum(exp(x - max))), which never overflows.
     "mean" divides by the summed weight of the counted rows (their number without weights), as PyTorch.
+    Probabilities that require grad get  dq = -g * (1 - label_smoothing) * w * log_softmax(x).
     """
 
     @staticmethod
@@ -61,16 +62,22 @@ class CrossEntropy(Function):
             target_distribution = target_distribution * counted[:, None]
         target_distribution = target_distribution.astype(logits.dtype, copy=False)
         loss_rows = -(target_distribution * log_probs).sum(axis=1)
-        ctx.save_for_backward(exps / sums, target_distribution)
+        target_slope = None
+        if ctx.needs_input_grad[1]:  # probabilities that require grad: dq = -(1 - eps) * w * log_softmax(x)
+            target_slope = -(1 - label_smoothing) * log_probs
+            if class_weight is not None:
+                target_slope = target_slope * class_weight
+        ctx.save_for_backward(exps / sums, target_distribution, target_slope)
         ctx.reduction, ctx.divisor = reduction, divisor
         return _reduce_rows(loss_rows, reduction, divisor)
 
     @staticmethod
     def backward(ctx, grad_output):
-        probs, target_distribution = ctx.saved_tensors
+        probs, target_distribution, target_slope = ctx.saved_tensors
         grad_rows = _expand_rows(grad_output, ctx.reduction, ctx.divisor)
         grad_logits = probs * target_distribution.sum(axis=1, keepdims=True) - target_distribution
-        return grad_logits * grad_rows, None, None, None, None, None
+        grad_target = None if target_slope is None else target_slope * grad_rows
+        return grad_logits * grad_rows, grad_target, None, None, None, None
 
 
 class NLLLoss(Function):

@@ -1,4 +1,5 @@
-"""Pooling: the max or the mean of each window that slides over the image (see windows.py).
+"""Pooling: the max or the mean of each window that slides over the image (see windows.py), and max
+unpooling, which puts each maximum back where max pooling found it.
 
 Max pooling sends each window's gradient to the one element that won (the first on ties, as
 PyTorch); average pooling spreads it evenly over the window. Where windows overlap, the
@@ -20,14 +21,10 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_shape):
-        xp = get_array_module(x)
-        x_padded = pad_spatial(x, padding, -xp.inf)
-        windows = window_view(x_padded, kernel, stride, dilation, out_shape)
-        windows = windows.reshape(*windows.shape[:4], -1)  # (N, C, out_h, out_w, kh*kw), one copy
-        winners = windows.argmax(axis=-1)[..., None]
+        x_padded, windows, winners = _windows_and_winners(x, kernel, stride, padding, dilation, out_shape)
         ctx.save_for_backward(winners)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
-        return xp.take_along_axis(windows, winners, axis=-1)[..., 0]
+        return get_array_module(x).take_along_axis(windows, winners, axis=-1)[..., 0]
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -39,6 +36,63 @@ class MaxPool2d(Function):
         for i, j, rows, columns in kernel_offsets(kernel, stride, dilation, out_shape):
             grad_padded[:, :, rows, columns] += grad_output * (winners == i * kernel[1] + j)
         return crop_spatial(grad_padded, padding, *input_shape[2:]), None, None, None, None, None
+
+
+def _windows_and_winners(x, kernel, stride, padding, dilation, out_shape):
+    """The padded input, its windows (N, C, out_h, out_w, kh*kw) and each window's first argmax (..., 1).
+
+    Padding is the lowest value of x's dtype (-inf for floats), so it never wins.
+    """
+    xp = get_array_module(x)
+    lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+    x_padded = pad_spatial(x, padding, lowest)
+    windows = window_view(x_padded, kernel, stride, dilation, out_shape)
+    windows = windows.reshape(*windows.shape[:4], -1)  # (N, C, out_h, out_w, kh*kw), one copy
+    winners = windows.argmax(axis=-1)[..., None]
+    return x_padded, windows, winners
+
+
+def max_pool2d_indices(x, kernel, stride, padding, dilation, out_shape):
+    """Where each window's maximum sits in its (H, W) input plane, as the flat index row * W + column (int64).
+
+    Tap t of the window at output (y, x) is input row y*s + (t // kw)*d - top (and likewise for the
+    column): the indices max_pool2d(return_indices=True) returns and max_unpool2d takes.
+    """
+    xp = get_array_module(x)
+    _, _, winners = _windows_and_winners(x, kernel, stride, padding, dilation, out_shape)
+    winners = winners[..., 0]
+    out_rows = xp.arange(out_shape[0]).reshape(-1, 1)
+    out_columns = xp.arange(out_shape[1]).reshape(1, -1)
+    rows = out_rows * stride[0] + (winners // kernel[1]) * dilation[0] - padding[0][0]
+    columns = out_columns * stride[1] + (winners % kernel[1]) * dilation[1] - padding[1][0]
+    return (rows * x.shape[3] + columns).astype(xp.int64)
+
+
+class MaxUnpool2d(Function):
+    """out = zeros of out_shape with x[n, c, i] written at the flat position indices[n, c, i] of plane (n, c);
+
+    dx = g read back at those positions. max_pool2d(return_indices=True)'s partial inverse: each
+    maximum returns to where it came from, every other cell is 0. Overlapping windows can name one
+    position twice; it then keeps one of the values (which one is unspecified, as in PyTorch).
+    """
+
+    @staticmethod
+    def forward(ctx, x, indices, out_shape):
+        xp = get_array_module(x)
+        planes = x.shape[0] * x.shape[1]
+        out = xp.zeros((*x.shape[:2], *out_shape), dtype=x.dtype)
+        plane_rows = xp.arange(planes).reshape(-1, 1)
+        flat_indices = indices.reshape(planes, -1)
+        out.reshape(planes, -1)[plane_rows, flat_indices] = x.reshape(planes, -1)
+        ctx.save_for_backward(plane_rows, flat_indices)
+        ctx.input_shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        plane_rows, flat_indices = ctx.saved_tensors
+        planes = plane_rows.shape[0]
+        return grad_output.reshape(planes, -1)[plane_rows, flat_indices].reshape(ctx.input_shape), None, None
 
 
 class MaxPool2dTiles(Function):

@@ -22,7 +22,7 @@ class Adam(Optimizer):
     >>> (w * w).sum().backward()
     >>> optimizer.step()  # the first step moves every weight by about lr, whatever its gradient's size
     >>> w
-    tensor([0.9000, -1.9000], requires_grad=True)
+    tensor([ 0.9000, -1.9000], requires_grad=True)
     """
 
     def __init__(
