@@ -17,7 +17,9 @@ def is_available():
 
 
 def current_accelerator(check_available=False):
-    """device("cuda") when a GPU is there, else None (as PyTorch on a machine without one)."""
+    """device("cuda") when a GPU is there, else None (as PyTorch on a machine without one).
+
+    `check_available` is accepted for PyTorch's signature; the answer is None either way when there is no GPU."""
     return Device("cuda") if cuda.is_available() else None
 
 

@@ -113,7 +113,8 @@ def masked_fill(input, mask, value):
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
-    """The indices that sort input along dim (ties keep their order: numpy's stable sort), as int64."""
+    """The indices that sort input along dim, as int64. The sort is always stable (ties keep their order), so
+    `stable` changes nothing; NaNs go last in both directions (PyTorch puts them first when descending)."""
     axis = input._axis(dim, "argsort")
     data = input._data
     if data.ndim == 0:
@@ -130,7 +131,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
-    """(values, indices) of the k largest (or smallest) elements along dim;  gradient: to those k positions."""
+    """(values, indices) of the k largest (or smallest) elements along dim, always sorted;  gradient: to those k."""
     axis = input._axis(dim, "topk")
     length = input.shape[axis] if input.ndim else 1
     if not 0 <= k <= length:

@@ -233,9 +233,10 @@ class Prod(Function):
         (x,) = ctx.saved_tensors
         xp = get_array_module(x)
         axis = ctx.axis
-        ones = xp.ones_like(xp.take(x, [0], axis=axis))
-        before = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[axis] - 1), axis=axis)], axis), axis)
-        flipped = xp.flip(x, axis)
-        after = xp.cumprod(xp.concatenate([ones, xp.take(flipped, range(x.shape[axis] - 1), axis=axis)], axis), axis)
+        all_but_last = (slice(None),) * axis + (slice(None, -1),)
+        ones = xp.ones_like(x[(slice(None),) * axis + (slice(0, 1),)])
+        before = xp.cumprod(xp.concatenate([ones, x[all_but_last]], axis), axis)  # x_0 * ... * x_(i-1)
+        reversed_x = xp.flip(x, axis)
+        after = xp.flip(xp.cumprod(xp.concatenate([ones, reversed_x[all_but_last]], axis), axis), axis)
         grad = grad_output if ctx.keepdim else xp.expand_dims(grad_output, axis)
-        return grad * before * xp.flip(after, axis), None, None
+        return grad * before * after, None, None
