@@ -14,6 +14,8 @@ simpleconvnet: the book's SimpleConvNet of tutorial 5 trained on all of Fashion-
         never downloaded): its first-layer filters before and after training, and its curves.
 layers: tutorial 3's sliding filter over a padded input (stride 2, and stride 3 with its unread
         last row and column) and its receptive fields, each window found by autograd (matplotlib).
+gradcheck: tutorial 6's error of the central difference of SiLU at 0.5 against the step eps, in
+        float64 and float32, measured against the derivative autograd gives (matplotlib).
 """
 
 import argparse
@@ -278,6 +280,40 @@ def draw_receptive_fields(plt, gradients, path):
     plt.close(figure)
 
 
+def make_gradcheck():
+    """The central difference's error for each step eps: truncation (eps²) to the right, rounding to the left."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    import tinygrad_edu as tg
+    from tinygrad_edu.nn.functional import silu
+
+    steps = np.logspace(-13, -0.5, 200)
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for dtype, colour in ((tg.float64, "tab:blue"), (tg.float32, "tab:orange")):
+        point = tg.tensor(0.5, dtype=dtype, requires_grad=True)
+        silu(point).backward()
+        exact = point.grad.item()
+        errors = []
+        for eps in steps:
+            above, below = silu(tg.tensor(0.5 + eps, dtype=dtype)), silu(tg.tensor(0.5 - eps, dtype=dtype))
+            central = (above - below).item() / (2 * eps)
+            errors.append(max(abs(central - exact), 1e-17))  # an exact hit would vanish from a log axis
+        axis.loglog(steps, errors, color=colour, linewidth=1, label=f"{dtype}".removeprefix("tinygrad_edu."))
+    axis.axvline(1e-6, color="grey", linestyle="--", linewidth=1)
+    axis.text(1.3e-6, 0.03, "gradcheck's eps", color="grey", fontsize=9, transform=axis.get_xaxis_transform())
+    axis.set(xlabel="step eps", ylabel="|central difference - autograd|")
+    axis.set_title("SiLU'(0.5) by central differences: rounding (left) against truncation (right)", fontsize=10)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(IMAGES / "central-difference-error.png", dpi=100)
+    plt.close(figure)
+
+
 def run_example(script, *arguments):
     command = [sys.executable, str(ROOT / "examples" / script), *map(str, arguments)]
     print("$", " ".join(command), flush=True)
@@ -290,6 +326,7 @@ PICTURES = {
     "mnist": make_mnist,
     "simpleconvnet": make_simpleconvnet,
     "layers": make_layers,
+    "gradcheck": make_gradcheck,
 }
 
 
