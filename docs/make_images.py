@@ -16,6 +16,8 @@ layers: tutorial 3's sliding filter over a padded input (stride 2, and stride 3 
         last row and column) and its receptive fields, each window found by autograd (matplotlib).
 gradcheck: tutorial 6's error of the central difference of SiLU at 0.5 against the step eps, in
         float64 and float32, measured against the derivative autograd gives (matplotlib).
+im2col: tutorial 4's 3x3 windows of a 4x4 input, each coloured like the column of the im2col matrix
+        that tinygrad_edu's `im2col` makes of it (matplotlib).
 """
 
 import argparse
@@ -314,6 +316,61 @@ def make_gradcheck():
     plt.close(figure)
 
 
+def make_im2col():
+    """Tutorial 4's im2col picture: each window of a 4x4 input and the column of the im2col matrix it becomes.
+
+    The pixels hold their own index (0 to 15), so the cells a column of `im2col`'s matrix holds are
+    the cells its window reads: the shading is found from tinygrad_edu's im2col, not drawn by hand.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    sys.path.insert(0, str(ROOT))
+    from tinygrad_edu.ops.conv import im2col
+
+    size, kernel_size = 4, 3
+    out_size = size - kernel_size + 1
+    image = np.arange(size * size, dtype=np.float32).reshape(1, 1, size, size)
+    cols = im2col(image, (kernel_size, kernel_size), (1, 1), (1, 1), (out_size, out_size))  # (9, 4)
+    colours = plt.get_cmap("tab10").colors
+    figure, axis = plt.subplots(figsize=(9, 5.2), layout="constrained")
+    matrix_left = 2 * (size + 1) + 2.5
+    for column in range(cols.shape[1]):
+        row, col = divmod(column, out_size)
+        left, top = col * (size + 1), row * (size + 1) + 0.5
+        read = set(cols[:, column].astype(int).tolist())  # the pixels this window copies into its column
+        for pixel in range(size * size):
+            y, x = divmod(pixel, size)
+            face = colours[column] if pixel in read else "white"
+            alpha = 0.45 if pixel in read else 1
+            axis.add_patch(Rectangle((left + x, top + y), 1, 1, facecolor=face, alpha=alpha, edgecolor="#777777"))
+            axis.text(left + x + 0.5, top + y + 0.5, str(pixel), ha="center", va="center", fontsize=9)
+        axis.text(left + size / 2, top + size + 0.1, f"window at ({row}, {col})", ha="center", va="top", fontsize=9)
+        for tap, value in enumerate(cols[:, column]):
+            cell = (matrix_left + column, tap)
+            axis.add_patch(Rectangle(cell, 1, 1, facecolor=colours[column], alpha=0.45, edgecolor="#777777"))
+            axis.text(cell[0] + 0.5, tap + 0.5, f"{value:.0f}", ha="center", va="center", fontsize=9)
+        axis.text(matrix_left + column + 0.5, -0.2, f"col {column}", ha="center", va="bottom", fontsize=9)
+    for tap in range(cols.shape[0]):
+        i, j = divmod(tap, kernel_size)
+        axis.text(matrix_left - 0.15, tap + 0.5, f"(0,{i},{j})", ha="right", va="center", fontsize=8, color="#555555")
+    axis.annotate(
+        "", xy=(matrix_left - 1.4, size + 0.5), xytext=(2 * size + 1.2, size + 0.5),
+        arrowprops={"arrowstyle": "->", "linewidth": 1.5},
+    )  # fmt: skip
+    axis.text(matrix_left + 2, cols.shape[0] + 0.3, "im2col matrix (9, 4)\nrows (c, i, j), columns (n, y, x)",
+              ha="center", va="top", fontsize=9)  # fmt: skip
+    axis.set(xlim=(-0.3, matrix_left + 4.3), ylim=(2 * (size + 1) + 0.8, -1.2), aspect="equal")
+    axis.set_axis_off()
+    axis.set_title("im2col: each 3x3 window of a 4x4 input becomes one column of the matrix", fontsize=11)
+    figure.savefig(IMAGES / "im2col.png", dpi=100)
+    plt.close(figure)
+
+
 def run_example(script, *arguments):
     command = [sys.executable, str(ROOT / "examples" / script), *map(str, arguments)]
     print("$", " ".join(command), flush=True)
@@ -327,6 +384,7 @@ PICTURES = {
     "simpleconvnet": make_simpleconvnet,
     "layers": make_layers,
     "gradcheck": make_gradcheck,
+    "im2col": make_im2col,
 }
 
 
