@@ -212,6 +212,7 @@ CASES = {
         lib.linspace(5, -5, 20, dtype=lib.int32),
         lib.linspace(0, 10, 7, dtype=lib.int64),
     ),
+    "pi e inf nan": lambda lib: (lib.pi, lib.e, lib.inf, str(lib.nan), lib.tensor([lib.pi, -lib.inf]) * 2),
     "floor_divide remainder": lambda lib: (
         lib.tensor([7, -7, 7]) // lib.tensor([2, 2, -2]),
         lib.tensor([7, -7, 7]) % lib.tensor([2, 2, -2]),
@@ -329,7 +330,7 @@ ISSUE_NAMES = [
     *"MaxUnpool2d return_indices RMSprop Adagrad Adadelta axis= dtype= FloatTensor LongTensor DoubleTensor".split(),
     *"mse_loss weights_only map_location BytesIO safetensors num_workers pin_memory persistent_workers".split(),
     *"prefetch_factor worker_init_fn generator sampler batch_sampler collate_fn transform= target_transform".split(),
-    *"Compose ToTensor Normalize Lambda RandomCrop RandomHorizontalFlip clamp() linspace //".split(),
+    *"Compose ToTensor Normalize Lambda RandomCrop RandomHorizontalFlip clamp() linspace // pi".split(),
 ]
 
 
