@@ -7,6 +7,8 @@
 tensor([2., 4., 6.])
 """
 
+from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan: the same Python floats
+
 from . import accelerator, cuda, data, datasets, nn, optim, testing, utils
 from .arguments import Device as device
 from .arguments import get_default_device, set_default_device
