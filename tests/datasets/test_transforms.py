@@ -88,3 +88,20 @@ def test_random_crop_pad_if_needed_and_errors():
     assert transforms.RandomCrop(2, padding=(1, 0, 0, 0))(small).shape == (1, 2, 2)
     with pytest.raises(ValueError, match="larger than the input image size"):
         transforms.RandomCrop(3)(small)
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (6, 5, 3)])
+def test_random_transforms_take_the_numpy_image_a_dataset_hands_over_as_torchvision_takes_pil(shape):
+    """torchvision's usual order crops and flips the image before ToTensor: the same draws give the
+    same pixels whichever side of ToTensor they run on, for grey (H, W) and colour (H, W, C) images."""
+    image = np.arange(np.prod(shape)).reshape(shape).astype(np.uint8)
+    augment = [transforms.RandomCrop(4, padding=2), transforms.RandomHorizontalFlip(p=1.0)]
+    tg.manual_seed(3)
+    before = transforms.Compose([*augment, transforms.ToTensor()])(image)
+    tg.manual_seed(3)
+    after = transforms.Compose([transforms.ToTensor(), *augment])(image)
+    assert before.shape == (1 if len(shape) == 2 else 3, 4, 4)
+    np.testing.assert_array_equal(before.numpy(), after.numpy())
+    tg.manual_seed(3)
+    padded_small = transforms.RandomCrop((8, 7), pad_if_needed=True)(image)
+    assert padded_small.shape[:2] == (8, 7) and padded_small.dtype == np.uint8

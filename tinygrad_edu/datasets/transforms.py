@@ -101,22 +101,24 @@ class Lambda:
 
 
 class RandomHorizontalFlip:
-    """Mirror a (..., H, W) tensor left to right with probability p (data augmentation)."""
+    """Mirror an image left to right with probability p (data augmentation): a (..., H, W) tensor, or a
+    numpy image (H, W[, C]) as a dataset hands it over, before ToTensor."""
 
     def __init__(self, p=0.5):
         self.p = p
 
-    def __call__(self, tensor):
+    def __call__(self, image):
         if random.generator().random() < self.p:
-            return tensor[..., ::-1]
-        return tensor
+            return np.flip(image, axis=1) if isinstance(image, np.ndarray) else image[..., ::-1]
+        return image
 
     def __repr__(self):
         return f"{type(self).__name__}(p={self.p})"
 
 
 class RandomCrop:
-    """A size (h, w) window at a random place of a (..., H, W) tensor, after `padding` (data augmentation).
+    """A size (h, w) window at a random place of an image, after `padding` (data augmentation): a
+    (..., H, W) tensor, or a numpy image (H, W[, C]) as a dataset hands it over, before ToTensor.
 
     padding is an int (all sides), (left/right, top/bottom) or (left, top, right, bottom), filled
     with `fill`; pad_if_needed pads an image smaller than size up to it.
@@ -130,16 +132,15 @@ class RandomCrop:
             raise NotImplementedError(f"RandomCrop: only padding_mode='constant' is supported, got {padding_mode!r}")
         self.padding, self.pad_if_needed, self.fill, self.padding_mode = padding, pad_if_needed, fill, padding_mode
 
-    def __call__(self, tensor):
+    def __call__(self, image):
         if self.padding is not None:
-            left, top, right, bottom = _four_sides(self.padding)
-            tensor = pad(tensor, (left, right, top, bottom), value=self.fill)
-        height, width = tensor.shape[-2:]
+            image = _pad_image(image, _four_sides(self.padding), self.fill)
+        height, width = _image_size(image)
         crop_height, crop_width = self.size
         if self.pad_if_needed and (height < crop_height or width < crop_width):
             extra_height, extra_width = max(crop_height - height, 0), max(crop_width - width, 0)
-            tensor = pad(tensor, (extra_width, extra_width, extra_height, extra_height), value=self.fill)
-            height, width = tensor.shape[-2:]
+            image = _pad_image(image, (extra_width, extra_height, extra_width, extra_height), self.fill)
+            height, width = _image_size(image)
         if height < crop_height or width < crop_width:
             raise ValueError(
                 f"RandomCrop: required crop size {self.size} is larger than the input image size {(height, width)}"
@@ -147,7 +148,8 @@ class RandomCrop:
         rng = random.generator()
         top = int(rng.integers(0, height - crop_height + 1))
         left = int(rng.integers(0, width - crop_width + 1))
-        return tensor[..., top : top + crop_height, left : left + crop_width]
+        rows, columns = slice(top, top + crop_height), slice(left, left + crop_width)
+        return image[rows, columns] if isinstance(image, np.ndarray) else image[..., rows, columns]
 
     def __repr__(self):
         return f"{type(self).__name__}(size={self.size}, padding={self.padding})"
@@ -163,3 +165,17 @@ def _four_sides(padding):
     if len(padding) == 4:
         return padding
     raise ValueError(f"RandomCrop: padding must be an int or a sequence of 2 or 4 ints, got {padding!r}")
+
+
+def _image_size(image):
+    """(H, W) of a numpy image (H, W[, C]) or of a (..., H, W) tensor."""
+    return tuple(image.shape[:2]) if isinstance(image, np.ndarray) else tuple(image.shape[-2:])
+
+
+def _pad_image(image, sides, fill):
+    """The image with (left, top, right, bottom) pixels of `fill` added around it."""
+    left, top, right, bottom = sides
+    if isinstance(image, np.ndarray):
+        widths = [(top, bottom), (left, right)] + [(0, 0)] * (image.ndim - 2)
+        return np.pad(image, widths, constant_values=fill)
+    return pad(image, (left, right, top, bottom), value=fill)
