@@ -2,9 +2,8 @@
 
     from tinygrad_edu.utils.data import DataLoader, TensorDataset
 
-The code lives in tinygrad_edu/data/ (dataset.py, dataloader.py, collate.py); this module only names it.
+The code lives in tinygrad_edu/data/ (dataset.py, dataloader.py, sampler.py, collate.py); this module only names it.
 """
 
-from ..data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
-
-__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+from ..data import *  # noqa: F403
+from ..data import __all__  # noqa: F401
