@@ -219,7 +219,9 @@ def run(args):
 def positive(kind):
     def parse(text):
         value = kind(text)
-        if not 0 < value < math.inf:  # also false for NaN
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"must be a finite positive number, got {text}")
+        if not value > 0:
             raise argparse.ArgumentTypeError(f"must be positive, got {text}")
         return value
 
