@@ -69,7 +69,8 @@ def test_the_wheel_holds_the_package_its_metadata_and_the_license_only(distribut
     _, wheel = distributions
     names = zipfile.ZipFile(wheel).namelist()
     dist_info = next(name.split("/")[0] for name in names if ".dist-info/" in name)
-    assert f"{dist_info}/licenses/LICENSE" in names
+    # setuptools 77+ puts it in licenses/ (PEP 639), older ones beside METADATA: either carries it
+    assert {f"{dist_info}/licenses/LICENSE", f"{dist_info}/LICENSE"} & set(names), f"no LICENSE in {dist_info}"
     strays = [name for name in names if not name.startswith(("tinygrad_edu/", dist_info + "/"))]
     assert strays == [], f"the wheel holds files outside the package: {strays}"
     packaged = {name for name in names if name.endswith(".py")}
