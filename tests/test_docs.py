@@ -356,3 +356,12 @@ def test_heading_ids_are_those_of_mkdocs(tmp_path):
     assert heading_ids(page) == ["2-from-nn-to-and", "setup", "setup_1", "how-wrong-the-cost-jtheta", "my-id"]
     page.write_text("```` ```text ```` blocks are outputs, in prose.\n\n## After it\n", encoding="utf-8")
     assert heading_ids(page) == ["after-it"]
+
+
+def test_every_picture_is_generated_by_a_script_and_every_shown_picture_exists():
+    """docs/images/ holds what docs/make_images*.py write (nothing drawn by hand), and the pages show only those."""
+    scripts = "".join(script.read_text(encoding="utf-8") for script in sorted(DOCS.glob("make_images*.py")))
+    pictures = {path.name for path in (DOCS / "images").iterdir()}
+    assert not [name for name in pictures if f'"{name}"' not in scripts], "no docs/make_images*.py makes these"
+    shown = {name for page in pages() for name in re.findall(r"\]\((?:\.\./)*images/([\w.-]+)\)", page.read_text())}
+    assert shown and not shown - pictures, f"pages show pictures that docs/images/ lacks: {sorted(shown - pictures)}"

@@ -61,7 +61,7 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .joining import cat, concat, concatenate, pad, stack
 from .model_summary import summary
 from .ops.broadcasting import broadcast_shapes
-from .random import initial_seed, manual_seed
+from .random import Generator, initial_seed, manual_seed
 from .serialization import load, save
 from .shortcuts import *  # noqa: F403  (exp, sum, max, softmax, ... as in the torch namespace)
 from .tensor import Tensor

@@ -78,10 +78,10 @@ MUTANTS = [
     ("maxpool-tiles-every-tie", "ops/pooling.py", "wins = xp.greater(wins, claimed)", "wins = wins", POOLING),
     ("avgpool-undivided", "ops/pooling.py", "share = grad_output / ctx.divisor", "share = grad_output", POOLING),
     # --- batch normalisation
-    ("running-var-biased", "nn/functional.py", "momentum * count / (count - 1) * var", "momentum * var",
+    ("running-var-biased", "ops/normalization.py", "momentum * count / (count - 1) * var", "momentum * var",
      NORMALIZATION),
-    ("running-mean-momentum", "nn/functional.py", "running_mean._data *= 1 - momentum",
-     "running_mean._data *= momentum", NORMALIZATION),
+    ("running-mean-momentum", "ops/normalization.py", "running_mean *= 1 - momentum", "running_mean *= momentum",
+     NORMALIZATION),
     ("cumulative-average", "nn/normalization.py", "momentum = 1.0 / self.num_batches_tracked.item()",
      "momentum = 1.0 / (self.num_batches_tracked.item() + 1)", NORMALIZATION),
     ("eval-without-running-stats", "nn/normalization.py", "self.training or self.running_mean is None",
@@ -97,17 +97,18 @@ MUTANTS = [
     ("nll-sign", "ops/loss.py", "_reduce_rows(-picked * row_weight", "_reduce_rows(picked * row_weight", LOSS),
     # --- optimizers and schedules
     ("sgd-order", "optim/sgd.py",
-     "if maximize:\n                    grad = -grad\n                if weight_decay != 0:\n"
-     "                    grad = grad + weight_decay * weights\n",
-     "if weight_decay != 0:\n                    grad = grad + weight_decay * weights\n"
+     "grad = -param.grad if maximize else param.grad\n                if weight_decay != 0:\n"
+     "                    grad = grad + weight_decay * param\n",
+     "grad = param.grad\n                if weight_decay != 0:\n"
+     "                    grad = grad + weight_decay * param\n"
      "                if maximize:\n                    grad = -grad\n", OPTIM),
-    ("sgd-nesterov", "optim/sgd.py", "grad + momentum * buffer._data if nesterov else", "buffer._data if nesterov else",
-     OPTIM),
-    ("sgd-dampening", "optim/sgd.py", "buffer._data += (1 - dampening) * grad", "buffer._data += grad", OPTIM),
+    ("sgd-nesterov", "optim/sgd.py", "grad + momentum * buffer if nesterov else", "buffer if nesterov else", OPTIM),
+    ("sgd-dampening", "optim/sgd.py", "add_(grad, alpha=1 - dampening)", "add_(grad)", OPTIM),
     ("adam-bias-correction", "optim/adam.py", "lr / (1 - beta1**step)", "lr / (1 - beta1 ** (step + 1))", OPTIM),
     ("adam-second-moment-sqrt", "optim/adam.py", "math.sqrt(1 - beta2**step)", "(1 - beta2**step)", OPTIM),
-    ("amsgrad-ignored", "optim/adam.py", "exp_avg_sq = max_exp_avg_sq", "max_exp_avg_sq = max_exp_avg_sq", OPTIM),
-    ("adamw-decay-without-lr", "optim/adam.py", "weights *= 1 - lr * weight_decay", "weights *= 1 - weight_decay",
+    ("amsgrad-ignored", "optim/adam.py", 'exp_avg_sq = state["max_exp_avg_sq"].copy_(',
+     'state["max_exp_avg_sq"].copy_(', OPTIM),
+    ("adamw-decay-without-lr", "optim/adam.py", "param.mul_(1 - lr * weight_decay)", "param.mul_(1 - weight_decay)",
      OPTIM),
     ("steplr-one-early", "optim/lr_scheduler.py", "self.last_epoch % self.step_size != 0",
      "(self.last_epoch + 1) % self.step_size != 0", OPTIM),

@@ -305,14 +305,23 @@ def test_dataloader_arguments_give_pytorchs_batches(name, torch):
     assert ours == batches(torch, **options)
 
 
-def test_a_generator_fixes_the_shuffle_and_random_split():
-    def shuffled(seed):
-        loader = tinygrad_edu.utils.data.DataLoader(
-            list(range(10)), batch_size=10, shuffle=True, generator=np.random.default_rng(seed)
-        )
-        return next(iter(loader)).tolist()
+def seeded_orders(lib, seed):
+    """A shuffled pass and a random_split, fixed by `lib.Generator().manual_seed(seed)` as PyTorch scripts do."""
+    data = list(range(10))
+    loader = lib.utils.data.DataLoader(data, batch_size=10, shuffle=True, generator=lib.Generator().manual_seed(seed))
+    parts = lib.utils.data.random_split(data, [0.7, 0.3], generator=lib.Generator().manual_seed(seed))
+    return next(iter(loader)).tolist(), [list(map(int, part.indices)) for part in parts]
 
-    assert shuffled(1) == shuffled(1) and sorted(shuffled(1)) == list(range(10)) and shuffled(1) != shuffled(2)
+
+def test_a_generator_fixes_the_shuffle_and_random_split_as_in_pytorch(torch):
+    """The orders themselves differ (another random algorithm); what PyTorch guarantees holds for both."""
+    for lib in (tinygrad_edu, torch):
+        shuffle, (train, test) = seeded_orders(lib, 42)
+        assert seeded_orders(lib, 42) == (shuffle, [train, test]) and seeded_orders(lib, 43) != (shuffle, [train, test])
+        assert sorted(shuffle) == list(range(10)) and (len(train), len(test)) == (7, 3)
+        assert sorted(train + test) == list(range(10))
+    assert tinygrad_edu.Generator().initial_seed() == torch.Generator().initial_seed()
+    assert tinygrad_edu.Generator().manual_seed(-1).initial_seed() == torch.Generator().manual_seed(-1).initial_seed()
 
 
 def test_random_split_lengths_as_pytorch(torch):
@@ -329,7 +338,7 @@ ISSUE_NAMES = [
     *"Embedding LayerNorm GELU LeakyReLU SiLU Softplus AdaptiveAvgPool2d Unflatten ConvTranspose2d".split(),
     *"MaxUnpool2d return_indices RMSprop Adagrad Adadelta axis= dtype= FloatTensor LongTensor DoubleTensor".split(),
     *"mse_loss weights_only map_location BytesIO safetensors num_workers pin_memory persistent_workers".split(),
-    *"prefetch_factor worker_init_fn generator sampler batch_sampler collate_fn transform= target_transform".split(),
+    *"prefetch_factor worker_init_fn Generator() sampler batch_sampler collate_fn transform= target_transform".split(),
     *"Compose ToTensor Normalize Lambda RandomCrop RandomHorizontalFlip clamp() linspace // pi".split(),
 ]
 

@@ -5,16 +5,14 @@ The program is the usual one: pick the accelerator, wrap tensors in a Dataset an
 function. It runs on a small slice of Debian's Fashion-MNIST so that the test takes about a second.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from debian_data import DEBIAN_FASHION_MNIST, needs_debian_fashion_mnist
 
 import tinygrad_edu
 from tinygrad_edu import datasets
 
-FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-pytestmark = pytest.mark.skipif(not FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+pytestmark = needs_debian_fashion_mnist
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +20,7 @@ def fashion_slices():
     """(images, labels) numpy arrays: 512 training and 256 test examples, pixels scaled to [0, 1]."""
 
     def first(train, count):
-        dataset = datasets.FashionMNIST(FASHION_MNIST, train=train)
+        dataset = datasets.FashionMNIST(DEBIAN_FASHION_MNIST, train=train)
         images = dataset.data.numpy()[:count].astype(np.float32) / 255
         return images, dataset.targets.numpy()[:count].astype(np.int64)
 

@@ -1,17 +1,15 @@
 """MNIST and FashionMNIST: finding, parsing, validating and downloading the four IDX files."""
 
 import gzip
-from pathlib import Path
 
 import numpy as np
 import pytest
+from debian_data import needs_debian_fashion_mnist
 from fake_mnist import md5s_of, write_files
 
 import tinygrad_edu
 from tinygrad_edu.data import DataLoader
 from tinygrad_edu.datasets import MNIST, DownloadError, FashionMNIST, IDXError, transforms, write_idx
-
-DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 
 @pytest.mark.parametrize("gzipped", [True, False])
@@ -150,7 +148,7 @@ def test_offline_download_fails_fast_saying_where_to_put_the_files(tmp_path, clo
     assert str(tmp_path / "MNIST" / "raw") in message and "--data-dir" in message
 
 
-@pytest.mark.skipif(not DEBIAN_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+@needs_debian_fashion_mnist
 def test_fashion_mnist_finds_the_debian_package_when_no_root_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("TINYGRAD_EDU_DATA", str(tmp_path / "empty-cache"))
     test = FashionMNIST(train=False)

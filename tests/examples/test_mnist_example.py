@@ -4,15 +4,14 @@ import os
 import re
 import socket
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
+from debian_data import DEBIAN_FASHION_MNIST, needs_debian_fashion_mnist
 
 import tinygrad_edu as tg
 from tinygrad_edu.datasets import MNIST, write_idx
 
-DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 LAST_LINE = re.compile(r"test accuracy: (\d+\.\d\d)%")
 
 
@@ -33,7 +32,7 @@ def last_accuracy(stdout):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DEBIAN_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+@needs_debian_fashion_mnist
 def test_short_cnn_training_on_real_fashion_mnist_learns(load_example, capsys, tmp_path):
     mnist = load_example("mnist")
     checkpoint, curves = tmp_path / "cnn.safetensors", tmp_path / "curves.png"
@@ -69,7 +68,7 @@ def test_simpleconvnet_is_the_books_network_with_its_initial_weights(load_exampl
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not DEBIAN_FASHION_MNIST.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+@needs_debian_fashion_mnist
 def test_short_simpleconvnet_training_on_real_fashion_mnist_learns(load_example, capsys, tmp_path):
     mnist = load_example("mnist")
     checkpoint = tmp_path / "simpleconvnet.safetensors"
@@ -132,8 +131,8 @@ def test_offline_download_fails_fast_and_says_where_to_put_the_files(load_exampl
         (["--save", "{tmp}/corrupt"], "--save {tmp}/corrupt: is a directory; give a file name"),
         (["--plot", "{tmp}"], "--plot {tmp}: is a directory"),
         (["--plot", "{tmp}/curves.xyz"], "--plot {tmp}/curves.xyz: matplotlib can't write .xyz files; use one of"),
-        (["--lr", "nan"], "argument --lr: must be positive, got nan"),
-        (["--lr", "inf"], "argument --lr: must be positive, got inf"),
+        (["--lr", "nan"], "argument --lr: must be a finite positive number, got nan"),
+        (["--lr", "inf"], "argument --lr: must be a finite positive number, got inf"),
         (["--lr", "-0.1"], "argument --lr: must be positive, got -0.1"),
         (["--seed", "-1"], "argument --seed: must lie in 0 .. 2**63 - 1, got -1"),
         (["--dataset", "fashion-mnist", "--data-dir", "{tmp}"], "not found in {tmp}, {tmp}/FashionMNIST/raw."),

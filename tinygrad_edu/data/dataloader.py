@@ -36,7 +36,7 @@ class DataLoader:
 
     The indices come from `sampler` (any iterable of indices, e.g. SubsetRandomSampler) or from
     `shuffle`; `batch_sampler` (an iterable of index lists) replaces batch_size, shuffle, sampler
-    and drop_last. `generator` (anything with `.permutation(n)`, e.g. a numpy Generator) or `seed`
+    and drop_last. `generator` (a `tinygrad_edu.Generator`, or anything with `.permutation(n)`) or `seed`
     fixes the shuffling; otherwise it draws from `tinygrad_edu.random.generator("cpu")`, so
     `manual_seed` makes it reproducible. `device` moves every batch there (e.g. "cuda"); PyTorch
     has no such argument (there you call `.to(device)` in the loop). num_workers: see the module
@@ -92,8 +92,8 @@ class DataLoader:
             raise ValueError("DataLoader: give either generator or seed, not both")
         if generator is not None and not hasattr(generator, "permutation"):
             raise TypeError(
-                f"DataLoader: generator must have a .permutation(n) method (e.g. numpy.random.default_rng(0)), "
-                f"got a {type(generator).__name__}"
+                "DataLoader: generator must have a .permutation(n) method "
+                f"(e.g. tinygrad_edu.Generator().manual_seed(0)), got a {type(generator).__name__}"
             )
         if num_workers > 0:
             warnings.warn(WORKERS_WARNING.format(num_workers), stacklevel=2)

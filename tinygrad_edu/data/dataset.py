@@ -83,7 +83,8 @@ class Subset(Dataset):
 def random_split(dataset, lengths, generator=None):
     """Split into non-overlapping random Subsets of the given lengths (ints, or fractions summing to 1).
 
-    Draws from `tinygrad_edu.random.generator("cpu")` (reset by `manual_seed`) unless a generator is given.
+    Draws from `generator` (e.g. `tinygrad_edu.Generator().manual_seed(42)`), else from
+    `tinygrad_edu.random.generator("cpu")`, reset by `manual_seed`.
     """
     total = len(dataset)
     lengths = list(lengths)

@@ -33,8 +33,9 @@ class SequentialSampler(Sampler):
 class RandomSampler(Sampler):
     """A fresh permutation of the indices on every pass (or num_samples draws with replacement=True).
 
-    Draws from `generator` (anything with numpy's `permutation` and `integers`) or else from
-    `tinygrad_edu.random.generator("cpu")`, so `manual_seed` makes the order repeatable.
+    Draws from `generator` (a `tinygrad_edu.Generator`, or anything with numpy's `permutation` and
+    `integers`) or else from `tinygrad_edu.random.generator("cpu")`, so `manual_seed` makes the order
+    repeatable.
     """
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
