@@ -1,7 +1,7 @@
 """Train a small GPT, a decoder-only transformer, to sort digits or to make up first names.
 
     python examples/gpt.py --task sort     # sort 8 digits: 99.85% held-out exact match measured
-    python examples/gpt.py --task names    # first names: held-out loss 1.93 against the bigram model's 2.34
+    python examples/gpt.py --task names    # first names: held-out loss 1.89 against the bigram model's 2.34
     python examples/gpt.py --task names --save names.safetensors --plot loss.png
 
 sort: the model reads 8 random digits and writes them in order, one token at a time. It is trained on
@@ -251,11 +251,12 @@ class NamesTask:
 
 TASKS = {"sort": SortTask, "names": lambda: NamesTask(read_first_names())}
 
-# Per task: (layers, heads, width, dropout, steps, batch size, peak lr). Names are few (4,647 to train on),
-# so that model is kept small and dropped out, or it learns the training names by heart.
+# Per task: (layers, heads, width, dropout, steps, batch size, peak lr). Names are few (4,647 to train on):
+# without dropout the model starts to learn them by heart (training loss 1.62, held-out 1.92, seed 0).
+# Dropout 0.1 gave the best held-out loss measured, 1.89; 0.2 gave 1.93.
 DEFAULTS = {
     "sort": dict(layers=2, heads=4, width=64, dropout=0.0, steps=1000, batch_size=64, lr=3e-3),
-    "names": dict(layers=2, heads=4, width=64, dropout=0.2, steps=2000, batch_size=64, lr=3e-3),
+    "names": dict(layers=2, heads=4, width=64, dropout=0.1, steps=2000, batch_size=64, lr=3e-3),
 }
 WARMUP_FRACTION = 0.05  # of the steps
 
@@ -382,11 +383,15 @@ def fraction(text):
     return value
 
 
-def count(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+def non_negative(kind):
+    def parse(text):
+        value = kind(text)
+        if not 0 <= value < math.inf:  # also false for NaN
+            raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def seed(text):
@@ -433,8 +438,12 @@ def parse_args(argv):
     parser.add_argument("--steps", type=positive(int), help=f"training steps {tuned('steps')}")
     parser.add_argument("--batch-size", type=positive(int), help=f"sequences per step {tuned('batch_size')}")
     parser.add_argument("--lr", type=positive(float), help=f"peak learning rate {tuned('lr')}")
-    parser.add_argument("--weight-decay", type=fraction, default=0.1, help="AdamW's, on the matrices (default: 0.1)")
-    parser.add_argument("--samples", type=count, default=10, help="names to sample after training (default: 10)")
+    parser.add_argument(
+        "--weight-decay", type=non_negative(float), default=0.1, help="AdamW's, on the matrices (default: 0.1)"
+    )
+    parser.add_argument(
+        "--samples", type=non_negative(int), default=10, help="names to sample after training (default: 10)"
+    )
     parser.add_argument("--seed", type=seed, default=0, help="seed for the initial weights and batches (default: 0)")
     parser.add_argument("--save", metavar="PATH", help="save the trained weights (tinygrad_edu.save, safetensors)")
     parser.add_argument("--plot", metavar="PATH", help="save the training loss curve as a PNG (needs matplotlib)")

@@ -190,6 +190,8 @@ def test_a_missing_names_package_is_explained(load_example, monkeypatch):
         (["--steps", "0"], "argument --steps: must be positive, got 0"),
         (["--lr", "nan"], "argument --lr: must be positive, got nan"),
         (["--dropout", "1"], "argument --dropout: must lie in [0, 1), got 1"),
+        (["--weight-decay", "nan"], "argument --weight-decay: must be 0 or more, got nan"),
+        (["--samples", "-1"], "argument --samples: must be 0 or more, got -1"),
         (["--width", "30", "--heads", "4"], "--width 30 must be a multiple of --heads 4"),
         (["--seed", "-1"], "argument --seed: must lie in 0 .. 2**63 - 1, got -1"),
         (["--device", "tpu"], "--device tpu: unknown device type 'tpu'"),
