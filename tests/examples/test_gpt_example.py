@@ -185,7 +185,6 @@ def test_a_missing_names_package_is_explained(load_example, monkeypatch):
 @pytest.mark.parametrize(
     "arguments, expected",
     [
-        (["--bogus"], "unrecognized arguments: --bogus"),
         (["--task", "add"], "invalid choice: 'add'"),
         (["--steps", "0"], "argument --steps: must be positive, got 0"),
         (["--lr", "nan"], "argument --lr: must be positive, got nan"),
@@ -194,15 +193,31 @@ def test_a_missing_names_package_is_explained(load_example, monkeypatch):
         (["--samples", "-1"], "argument --samples: must be 0 or more, got -1"),
         (["--width", "30", "--heads", "4"], "--width 30 must be a multiple of --heads 4"),
         (["--seed", "-1"], "argument --seed: must lie in 0 .. 2**63 - 1, got -1"),
-        (["--device", "tpu"], "--device tpu: unknown device type 'tpu'"),
         (["--save", "{tmp}/no/such/dir/gpt.safetensors"], "the directory {tmp}/no/such/dir does not exist"),
+        (["--save", "{tmp}"], "--save {tmp}: is a directory; give a file name"),
         (["--plot", "{tmp}/loss.xyz"], "--plot {tmp}/loss.xyz: matplotlib can't write .xyz files; use one of"),
     ],
 )
-def test_bad_input_gives_a_short_error_and_no_traceback(run_example, tmp_path, arguments, expected):
-    result = run_example("gpt", *[argument.format(tmp=tmp_path) for argument in arguments])
+def test_bad_flags_are_refused_before_anything_runs(load_example, capsys, tmp_path, arguments, expected):
+    with pytest.raises(SystemExit) as exit_info:
+        load_example("gpt").main([argument.format(tmp=tmp_path) for argument in arguments])
+    captured = capsys.readouterr()
+    assert exit_info.value.code == 2  # argparse's exit status for a bad command line
+    assert expected.format(tmp=tmp_path) in captured.err, captured.err
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    "arguments, expected",
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--device", "tpu"], "error: --device tpu: unknown device type 'tpu'"),
+    ],
+)
+def test_bad_input_gives_a_short_error_and_no_traceback(run_example, arguments, expected):
+    result = run_example("gpt", *arguments)
     assert result.returncode != 0
-    assert expected.format(tmp=tmp_path) in result.stderr, result.stderr
+    assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
