@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Function
+from tinygrad_edu import ArrayFunction
 from tinygrad_edu.backend import get_array_module
 from tinygrad_edu.ops import unbroadcast
 from tinygrad_edu.testing import GradcheckError, gradcheck
@@ -55,7 +55,7 @@ def test_requires_an_input_that_requires_grad():
 # ----- negative controls: deliberately broken backward functions must fail -------------------
 
 
-class SquareIgnoringUpstream(Function):
+class SquareIgnoringUpstream(ArrayFunction):
     """x**2 whose backward forgets to multiply by grad_output."""
 
     @staticmethod
@@ -69,7 +69,7 @@ class SquareIgnoringUpstream(Function):
         return 2 * x
 
 
-class AddWithoutUnbroadcast(Function):
+class AddWithoutUnbroadcast(ArrayFunction):
     """a + b whose backward hands the broadcast gradient back unsummed (shapes are wrong)."""
 
     @staticmethod
@@ -81,7 +81,7 @@ class AddWithoutUnbroadcast(Function):
         return grad_output, grad_output
 
 
-class MulSummingTheWrongAxes(Function):
+class MulSummingTheWrongAxes(ArrayFunction):
     """a * b whose backward sums the broadcast axes back in the wrong place (shapes are right, values wrong)."""
 
     @staticmethod
@@ -97,7 +97,7 @@ class MulSummingTheWrongAxes(Function):
         return grad_a, grad_b
 
 
-class MatMulWithTransposedGradient(Function):
+class MatMulWithTransposedGradient(ArrayFunction):
     """a @ b for square matrices whose backward forgets to transpose b: da = g @ b instead of g @ b.T."""
 
     @staticmethod
@@ -112,7 +112,7 @@ class MatMulWithTransposedGradient(Function):
         return grad_output @ b, xp.swapaxes(a, -1, -2) @ grad_output
 
 
-class SquareSignOfUpstream(Function):
+class SquareSignOfUpstream(ArrayFunction):
     """x**2 whose backward uses only the sign of grad_output: right for all-ones upstreams, not linear."""
 
     @staticmethod
@@ -126,7 +126,7 @@ class SquareSignOfUpstream(Function):
         return get_array_module(x).sign(grad_output) * 2 * x
 
 
-class ScaleInPlace(Function):
+class ScaleInPlace(ArrayFunction):
     """2 * x that writes its result into its input."""
 
     @staticmethod
@@ -139,7 +139,7 @@ class ScaleInPlace(Function):
         return 2 * grad_output
 
 
-class DoubleModifyingUpstream(Function):
+class DoubleModifyingUpstream(ArrayFunction):
     """2 * x whose backward scales grad_output in place."""
 
     @staticmethod

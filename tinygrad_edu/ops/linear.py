@@ -2,10 +2,10 @@
 
 import math
 
-from ..function import Function
+from ..array_function import ArrayFunction
 
 
-class Linear(Function):
+class Linear(ArrayFunction):
     """y = x @ W.T + b;  dx = g @ W,  dW = g.T @ x,  db = g.sum(0).
 
     x is (..., in_features) and W is (out_features, in_features), PyTorch's layout; leading dims
@@ -19,17 +19,18 @@ class Linear(Function):
         out = rows @ weight.T
         if bias is not None:
             out += bias
-        ctx.save_for_backward(rows, weight)
-        ctx.input_shape = x.shape
+        ctx.save_for_backward(x, weight)
+        ctx.batch = batch
         return out.reshape(*x.shape[:-1], weight.shape[0])
 
     @staticmethod
     def backward(ctx, grad_output):
-        rows, weight = ctx.saved_tensors
-        grad_rows = grad_output.reshape(rows.shape[0], weight.shape[0])
+        x, weight = ctx.saved_tensors
+        rows = x.reshape(ctx.batch, x.shape[-1])
+        grad_rows = grad_output.reshape(ctx.batch, weight.shape[0])
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_x = (grad_rows @ weight).reshape(ctx.input_shape)
+            grad_x = (grad_rows @ weight).reshape(x.shape)
         if ctx.needs_input_grad[1]:
             grad_weight = grad_rows.T @ rows
         if ctx.needs_input_grad[2]:
