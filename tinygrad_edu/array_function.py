@@ -85,15 +85,19 @@ class ArrayFunction:
         if base is not None:  # the output is a view (reshape, slice, ...): in-place changes show in both
             _share_version_with_base(result, args, base)
         if grad_mode._enabled and True in needs_input_grad:
-            ctx.inputs = tuple(arg if needed else None for arg, needed in zip(args, needs_input_grad))
-            ctx._edges = tuple(
-                edge_of(arg) if needed else (NO_EDGE if isinstance(arg, Tensor) else None)
-                for arg, needed in zip(args, needs_input_grad)
-            )
+            inputs, edges = [], []
+            for arg, needed in zip(args, needs_input_grad):
+                if needed:
+                    inputs.append(arg)
+                    edges.append((arg.grad_fn, arg._output_nr) if arg.grad_fn is not None else edge_of(arg))
+                else:
+                    inputs.append(None)
+                    edges.append(NO_EDGE if isinstance(arg, Tensor) else None)
+            ctx.inputs, ctx._edges = inputs, edges
             result._requires_grad = True
             result.grad_fn = ctx
             if ctx._saved:
-                record_saved_versions(ctx, [(i, arg) for i, arg in enumerate(args) if isinstance(arg, Tensor)], result)
+                record_saved_versions(ctx, args, result)
         return result
 
     @classmethod

@@ -49,18 +49,15 @@ class Context:
 
     create_graph = False
     num_outputs = 1
+    # Defaults as class attributes: a node is made for every op call, so its __init__ stays short.
+    inputs = needs_input_grad = _edges = _saved = ()
+    _saved_sources = _saved_versions = None
+    _released = False
+    _retained_outputs = None  # {output_nr: weakref to a tensor that called retain_grad()}
+    _hooks = None  # {output_nr: [hooks registered on that output tensor]}
 
     def __init__(self, function):
         self.function = function
-        self.inputs = ()
-        self.needs_input_grad = ()
-        self._edges = ()
-        self._saved = ()
-        self._saved_sources = None
-        self._saved_versions = None
-        self._released = False
-        self._retained_outputs = None  # {output_nr: weakref to a tensor that called retain_grad()}
-        self._hooks = None  # {output_nr: [hooks registered on that output tensor]}
 
     @property
     def next_functions(self):
@@ -104,7 +101,7 @@ class Context:
 
     def release(self):
         """Free what forward saved, as PyTorch does after a backward pass (the edges stay, for inspection)."""
-        self._saved = None
+        self._saved = self._saved_versions = None
         self.inputs = None
         self._released = True
 
@@ -152,31 +149,40 @@ def edge_of(tensor):
     return (accumulator, 0)
 
 
-def record_saved_versions(ctx, tensors, output):
-    """Note which tensor each saved array belongs to (an input's index, OUTPUT or None) and its version now."""
+def record_saved_versions(ctx, args, output):
+    """Note which tensor each saved array belongs to (an input's index, OUTPUT or None) and its version now.
+
+    An input is noted as the Tensor itself (its version is read again at backward time); the output
+    by its counter, since keeping the output Tensor in its own grad_fn would make a reference cycle.
+    """
+    output_array = output._data
     sources = []
     versions = []
     for value in ctx._saved:
-        source = None
-        if value is output._data:
-            source = OUTPUT
+        if value is None:
+            sources.append(None)
+        elif value is output_array:
+            sources.append(OUTPUT)
             versions.append((output._counter(), 0, OUTPUT))
-        elif value is not None:
-            for index, tensor in tensors:
-                if tensor._data is value:
+        else:
+            source = None
+            for index, arg in enumerate(args):
+                if type(arg) is type(output) and arg._data is value:
                     source = index
-                    counter = tensor._counter()
-                    versions.append((counter, counter.value, index))
+                    counter = arg._version_counter
+                    versions.append((arg, 0 if counter is None else counter.value, index))
                     break
-        sources.append(source)
+            sources.append(source)
     ctx._saved_sources = sources
     ctx._saved_versions = versions or None
 
 
 def check_versions(ctx):
     """PyTorch's error when a tensor that backward needs was changed in place after forward saved it."""
-    for counter, version, source in ctx._saved_versions:
-        if counter.value != version:
+    for holder, version, source in ctx._saved_versions:
+        counter = holder if type(holder) is VersionCounter else holder._version_counter
+        current = 0 if counter is None else counter.value
+        if current != version:
             array = ctx._saved[ctx._saved_sources.index(source)]
             if source == OUTPUT:
                 made_by = f"output 0 of {ctx.name()}"
@@ -185,7 +191,7 @@ def check_versions(ctx):
                 made_by = "a leaf" if node is None or isinstance(node, AccumulateGrad) else f"output of {node.name()}"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{_describe(array)}], which is {made_by}, is at version {counter.value}; expected "
+                f"operation: [{_describe(array)}], which is {made_by}, is at version {current}; expected "
                 f"version {version} instead. Hint: the tensor was changed in place after {ctx.name()} saved it; "
                 "change a .clone() of it instead, or do the in-place change before it is used"
             )

@@ -329,12 +329,8 @@ class Tensor:
     # array. Inside it they are recorded as PyTorch records them: self = op(old self, ...), written
     # into self's memory, with self's grad_fn moved to the new node. Either way the version goes up.
 
-    def _inplace(self, op, other, update, alpha=1, out_of_place=None, operands=()):
-        """update(self's array, alpha * other); in the graph, recorded as self = out_of_place(old self)."""
-        if grad_mode._enabled and (
-            self._requires_grad or any(isinstance(operand, Tensor) and operand._requires_grad for operand in operands)
-        ):
-            return self._record_in_place(op, out_of_place)
+    def _inplace(self, op, other, update, alpha=1):
+        """update(self's array, alpha * other), outside the graph; the errors name op."""
         if isinstance(other, Tensor):
             other = _array_on_device_of(self, other, op)
         if alpha != 1:
@@ -343,8 +339,16 @@ class Tensor:
             update(self._data, other)
         except (ValueError, TypeError) as error:
             raise type(error)(f"{op}: {error} (tensor shape {tuple(self.shape)}, {self.dtype})") from None
-        self._counter().value += 1
+        counter = self._version_counter  # _bump_version inline: optimizers come here for every parameter
+        if counter is None:
+            counter = self._version_counter = VersionCounter()
+        counter.value += 1
         return self
+
+    def _bump_version(self):
+        if self._version_counter is None:
+            self._version_counter = VersionCounter()
+        self._version_counter.value += 1
 
     def _record_in_place(self, op, out_of_place):
         """self = out_of_place(a copy of self with its history), recorded, written back into self's memory."""
@@ -378,40 +382,46 @@ class Tensor:
         self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
         if self._retains_grad and self.grad_fn is not None:
             self.grad_fn.retain_output(self._output_nr, self)
-        self._counter().value += 1
+        self._bump_version()
         return self
 
     def add_(self, other, alpha=1):
         """self += alpha * other."""
-        return self._inplace("add_", other, operator.iadd, alpha, lambda old: old + _scaled(other, alpha), (other,))
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("add_", lambda old: old + _scaled(other, alpha))
+        return self._inplace("add_", other, operator.iadd, alpha)
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other."""
-        return self._inplace("sub_", other, operator.isub, alpha, lambda old: old - _scaled(other, alpha), (other,))
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("sub_", lambda old: old - _scaled(other, alpha))
+        return self._inplace("sub_", other, operator.isub, alpha)
 
     def mul_(self, other):
-        return self._inplace("mul_", other, operator.imul, 1, lambda old: old * other, (other,))
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("mul_", lambda old: old * other)
+        return self._inplace("mul_", other, operator.imul)
 
     def div_(self, other):
-        return self._inplace("div_", other, operator.itruediv, 1, lambda old: old / other, (other,))
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("div_", lambda old: old / other)
+        return self._inplace("div_", other, operator.itruediv)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 * tensor2 (e.g. Adam's running average of squared gradients)."""
+        if grad_mode._enabled and _recorded(self, tensor1, tensor2):
+            return self._record_in_place("addcmul_", lambda old: old + value * tensor1 * tensor2)
         first, second = _array_on_device_of(self, tensor1, "addcmul_"), _array_on_device_of(self, tensor2, "addcmul_")
-        return self._inplace(
-            "addcmul_", value * first * second, operator.iadd, 1,
-            lambda old: old + value * tensor1 * tensor2, (tensor1, tensor2),
-        )  # fmt: skip
+        return self._inplace("addcmul_", value * first * second, operator.iadd)
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """self += value * (tensor1 / tensor2) (e.g. Adam's step)."""
+        if grad_mode._enabled and _recorded(self, tensor1, tensor2):
+            return self._record_in_place("addcdiv_", lambda old: old + value * (tensor1 / tensor2))
         quotient = _array_on_device_of(self, tensor1, "addcdiv_") / _array_on_device_of(self, tensor2, "addcdiv_")
-        return self._inplace(
-            "addcdiv_", quotient, operator.iadd, value,
-            lambda old: old + value * (tensor1 / tensor2), (tensor1, tensor2),
-        )  # fmt: skip
+        return self._inplace("addcdiv_", quotient, operator.iadd, value)
 
     def copy_(self, source):
         """Copy source's values into self (broadcasting, casting to self's dtype)."""
@@ -424,23 +434,26 @@ class Tensor:
             copy = source if isinstance(source, Tensor) else Tensor._make(source_data)
             return copy._to_dtype(self.dtype).expand(*self.shape).where(_everywhere(old), old)
 
-        return self._inplace("copy_", source_data, assign, 1, copied, (source,))
+        if grad_mode._enabled and _recorded(self, source):
+            return self._record_in_place("copy_", copied)
+        return self._inplace("copy_", source_data, assign)
 
     def fill_(self, value):
         def fill(target, value):
             target[...] = value
 
-        return self._inplace("fill_", value, fill, 1, lambda old: old.masked_fill(_everywhere(old), value), (value,))
+        if grad_mode._enabled and _recorded(self, value):
+            return self._record_in_place("fill_", lambda old: old.masked_fill(_everywhere(old), value))
+        return self._inplace("fill_", value, fill)
 
     def zero_(self):
         return self.fill_(0)
 
     def clamp_(self, min=None, max=None):
+        if grad_mode._enabled and _recorded(self, min, max):
+            return self._record_in_place("clamp_", lambda old: old.clamp(min, max))
         xp = backend_of(self._data).xp
-        return self._inplace(
-            "clamp_", None, lambda target, _: xp.clip(target, min, max, out=target), 1,
-            lambda old: old.clamp(min, max), (min, max),
-        )  # fmt: skip
+        return self._inplace("clamp_", None, lambda target, _: xp.clip(target, min, max, out=target))
 
     def uniform_(self, a=0.0, b=1.0):
         """Fill with samples from U(a, b) drawn from the device's seeded generator."""
@@ -457,7 +470,7 @@ class Tensor:
     def __setitem__(self, index, value):
         """self[index] = value; in the graph, recorded as the out-of-place op movement.SetItem."""
         index = _as_index(index, self)
-        if grad_mode._enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        if grad_mode._enabled and _recorded(self, value):
             if not isinstance(value, (Tensor, int, float, bool)):
                 value = Tensor._make(_as_array(value, self.dtype, self.device))
             return self._record_in_place("__setitem__", lambda old: movement.SetItem.apply(old, index, value))
@@ -465,7 +478,7 @@ class Tensor:
         if not isinstance(value, (int, float, bool, np.generic)) and type(value) is not type(self._data):
             value = _as_array(value, self.dtype, self.device)  # lists, and arrays from another device
         self._data[index] = value
-        self._counter().value += 1
+        self._bump_version()
 
     # ----- arithmetic -------------------------------------------------------------------------
 
@@ -1064,7 +1077,7 @@ class Tensor:
 
     def masked_fill_(self, mask, value):
         """masked_fill in place."""
-        if grad_mode._enabled and (self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)):
+        if grad_mode._enabled and _recorded(self, value):
             return self._record_in_place("masked_fill_", lambda old: rearranging.masked_fill(old, mask, value))
         return self.copy_(rearranging.masked_fill(self.detach(), mask, value))
 
@@ -1092,6 +1105,11 @@ def _array_on_device_of(tensor, other, op):
     if not both_numpy and other.device != tensor.device:
         raise device_mismatch(op, [tensor.device, other.device])
     return other._data
+
+
+def _recorded(tensor, *operands):
+    """An in-place change is recorded in the graph when the tensor or an operand requires grad (grad mode on)."""
+    return tensor._requires_grad or any(isinstance(operand, Tensor) and operand._requires_grad for operand in operands)
 
 
 def _everywhere(tensor):

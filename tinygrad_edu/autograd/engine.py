@@ -13,7 +13,7 @@ node's backward is recorded like a forward computation: the gradients can be dif
 from .. import dtypes, grad_mode
 from ..backend import backend_of
 from ..errors import SECOND_BACKWARD
-from ..graph import AccumulateGrad, edge_of
+from ..graph import AccumulateGrad, Context, edge_of
 from ..tensor import Tensor
 
 
@@ -88,7 +88,10 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
         node, output_nr = edge_of(root)
         _add_gradient(gradients, node, output_nr, _root_gradient(root, gradient, create_graph))
         root_nodes.append(node)
-    pending_edges = _count_incoming_edges(root_nodes)
+    # Plain backward (no create_graph, no targets): a leaf's gradients go straight into its .grad as
+    # they arrive, unless a hook on the leaf must see their sum first (then its AccumulateGrad runs).
+    leaves_directly = targets is None and not create_graph
+    pending_edges = _count_incoming_edges(root_nodes, leaves_directly)
     target_nodes = None if targets is None else {node for node, _ in targets}
     to_run = None if targets is None else _nodes_leading_to(target_nodes, root_nodes)
     captured = {}
@@ -99,29 +102,38 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
         while ready:
             node = ready.pop()
             node_gradients = gradients.pop(node, None)
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 _arrive_at_leaf(node, node_gradients, targets, captured, accumulate, create_graph)
                 continue
             if node_gradients is not None and (node._hooks or node._retained_outputs or target_nodes):
                 node_gradients = _arrive_at_node(node, node_gradients, targets, captured, accumulate, create_graph)
+            edges = node._edges
             runs = node_gradients is not None and (to_run is None or node in to_run)
-            if runs:
+            if not runs:  # nothing flowed into this node, or nothing it leads to is wanted: its inputs get nothing
+                input_grads = (None,) * len(edges)
+            elif create_graph or type(node) is not Context:
                 input_grads = node.function.run_backward(node, node_gradients, create_graph)
-                if len(input_grads) != len(node._edges):
-                    raise RuntimeError(
-                        f"{node.function.__name__}.backward returned {len(input_grads)} gradients, but forward took "
-                        f"{len(node._edges)} arguments: return one per argument (None for non-tensors)"
-                    )
-            else:  # nothing flowed into this node, or nothing it leads to is wanted: its inputs get nothing
-                input_grads = (None,) * len(node._edges)
-            for index, (edge, input_grad) in enumerate(zip(node._edges, input_grads)):
+            else:  # an ArrayFunction on arrays, the common case, called directly
+                input_grads = node.function.backward(node, node_gradients)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
+            if len(input_grads) != len(edges):
+                raise RuntimeError(
+                    f"{node.function.__name__}.backward returned {len(input_grads)} gradients, but forward took "
+                    f"{len(edges)} arguments: return one per argument (None for non-tensors)"
+                )
+            for index, edge in enumerate(edges):
                 if edge is None or edge[0] is None:
                     continue
-                parent, output_nr = edge
+                parent = edge[0]
+                input_grad = input_grads[index]
+                if leaves_directly and type(parent) is AccumulateGrad and parent.variable._hooks is None:
+                    if input_grad is not None:
+                        accumulate_into(parent.variable, _checked_gradient(node, index, input_grad, False), False)
+                    continue
                 if input_grad is not None:
-                    _add_gradient(
-                        gradients, parent, output_nr, _checked_gradient(node, index, input_grad, create_graph)
-                    )
+                    input_grad = _checked_gradient(node, index, input_grad, create_graph)
+                    _add_gradient(gradients, parent, edge[1], input_grad)
                 pending_edges[parent] -= 1
                 if pending_edges[parent] == 0:
                     ready.append(parent)
@@ -205,8 +217,9 @@ def _add_gradient(gradients, node, output_nr, gradient):
     slots[output_nr] = gradient if slots[output_nr] is None else slots[output_nr] + gradient
 
 
-def _count_incoming_edges(root_nodes):
-    """How many graph edges lead into each node reachable from the roots (iterative DFS)."""
+def _count_incoming_edges(root_nodes, leaves_directly):
+    """How many graph edges lead into each node reachable from the roots (iterative DFS); leaves the
+    engine fills directly are not counted."""
     counts = dict.fromkeys(root_nodes, 0)
     stack = list(counts)
     while stack:
@@ -219,6 +232,8 @@ def _count_incoming_edges(root_nodes):
             parent = edge[0]
             if parent in counts:
                 counts[parent] += 1
+            elif leaves_directly and type(parent) is AccumulateGrad and parent.variable._hooks is None:
+                continue
             else:
                 counts[parent] = 1
                 stack.append(parent)

@@ -21,7 +21,7 @@ class Linear(ArrayFunction):
             out += bias
         ctx.save_for_backward(x, weight)
         ctx.batch = batch
-        return out.reshape(*x.shape[:-1], weight.shape[0])
+        return out if x.ndim == 2 else out.reshape(*x.shape[:-1], weight.shape[0])
 
     @staticmethod
     def backward(ctx, grad_output):
