@@ -79,7 +79,9 @@ class ArrayFunction:
         except (ValueError, TypeError, IndexError) as error:
             raise type(error)(f"{cls.__name__}: {error} (inputs: {_describe(args)})") from error
         if type(output) is not array_type:
-            output = _check_output(cls, output, array_type)
+            returned, output = output, _check_output(cls, output, array_type)
+            if ctx._saved and returned is not output:  # a 0-d result saved as numpy's scalar: save the array
+                ctx._saved = tuple(output if value is returned else value for value in ctx._saved)
         result = Tensor._make(output)
         base = getattr(output, "base", None)
         if base is not None:  # the output is a view (reshape, slice, ...): in-place changes show in both

@@ -148,7 +148,7 @@ class MeanSquaredError(ArrayFunction):
         difference = input - target
         squares = difference * difference
         ctx.save_for_backward(input, target)
-        ctx.shapes, ctx.reduction = (input.shape, target.shape), reduction
+        ctx.shapes, ctx.reduction, ctx.count = (input.shape, target.shape), reduction, squares.size
         return _reduce_rows(squares.reshape(-1), reduction, squares.size) if reduction != "none" else squares
 
     @staticmethod
@@ -156,7 +156,7 @@ class MeanSquaredError(ArrayFunction):
         input, target = ctx.saved_tensors
         difference = input - target
         input_shape, target_shape = ctx.shapes
-        scale = grad_output * 2 if ctx.reduction != "mean" else grad_output * (2 / difference.size)
+        scale = grad_output * 2 if ctx.reduction != "mean" else grad_output * (2 / ctx.count)
         grad = difference * scale
         grad_input = unbroadcast(grad, input_shape) if ctx.needs_input_grad[0] else None
         grad_target = unbroadcast(-grad, target_shape) if ctx.needs_input_grad[1] else None
