@@ -350,8 +350,9 @@ class Tensor:
             self._version_counter = VersionCounter()
         self._version_counter.value += 1
 
-    def _record_in_place(self, op, out_of_place):
-        """self = out_of_place(a copy of self with its history), recorded, written back into self's memory."""
+    def _record_in_place(self, op, out_of_place, *operands):
+        """self = out_of_place(a copy of self with its history, *operands), recorded, written back into self's
+        memory. An op that saved self itself (x.addcdiv_(x, y)) is then caught by the version check, as in PyTorch."""
         if self.grad_fn is None and self._requires_grad:
             raise RuntimeError(
                 f"{op}: a leaf tensor that requires grad can't be modified in place while grad is recorded; "
@@ -366,7 +367,7 @@ class Tensor:
             raise RuntimeError(f"{op}: can't be recorded in the graph; do it inside no_grad() or on a .detach()ed copy")
         history = Tensor._make(self._data.copy())
         history.grad_fn, history._output_nr, history._requires_grad = self.grad_fn, self._output_nr, self._requires_grad
-        result = out_of_place(history)
+        result = out_of_place(history, *operands)
         if result.shape != self.shape:
             raise ShapeError(
                 f"{op}: the result has shape {tuple(result.shape)}, but the tensor changed in place has shape "
@@ -375,10 +376,12 @@ class Tensor:
         if result._data.dtype != self._data.dtype:
             if result.is_floating_point() and not self.is_floating_point():
                 raise DTypeError(
-                    f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+                    f"{op}: result type {result.dtype.name} can't be cast to the desired output type {self.dtype.name}"
                 )
             result = result._to_dtype(self.dtype)
         self._data[...] = result._data
+        if self._retains_grad:  # .grad now means the new value's gradient: move the retention to the new node
+            del history.grad_fn._retained_outputs[history._output_nr]
         self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
         if self._retains_grad and self.grad_fn is not None:
             self.grad_fn.retain_output(self._output_nr, self)
@@ -388,23 +391,23 @@ class Tensor:
     def add_(self, other, alpha=1):
         """self += alpha * other."""
         if grad_mode._enabled and _recorded(self, other):
-            return self._record_in_place("add_", lambda old: old + _scaled(other, alpha))
+            return self._record_in_place("add_", lambda old, other: old + _scaled(other, alpha), other)
         return self._inplace("add_", other, operator.iadd, alpha)
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other."""
         if grad_mode._enabled and _recorded(self, other):
-            return self._record_in_place("sub_", lambda old: old - _scaled(other, alpha))
+            return self._record_in_place("sub_", lambda old, other: old - _scaled(other, alpha), other)
         return self._inplace("sub_", other, operator.isub, alpha)
 
     def mul_(self, other):
         if grad_mode._enabled and _recorded(self, other):
-            return self._record_in_place("mul_", lambda old: old * other)
+            return self._record_in_place("mul_", lambda old, other: old * other, other)
         return self._inplace("mul_", other, operator.imul)
 
     def div_(self, other):
         if grad_mode._enabled and _recorded(self, other):
-            return self._record_in_place("div_", lambda old: old / other)
+            return self._record_in_place("div_", lambda old, other: old / other, other)
         return self._inplace("div_", other, operator.itruediv)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
@@ -412,14 +415,14 @@ class Tensor:
     def addcmul_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 * tensor2 (e.g. Adam's running average of squared gradients)."""
         if grad_mode._enabled and _recorded(self, tensor1, tensor2):
-            return self._record_in_place("addcmul_", lambda old: old + value * tensor1 * tensor2)
+            return self._record_in_place("addcmul_", lambda old, a, b: old + value * a * b, tensor1, tensor2)
         first, second = _array_on_device_of(self, tensor1, "addcmul_"), _array_on_device_of(self, tensor2, "addcmul_")
         return self._inplace("addcmul_", value * first * second, operator.iadd)
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """self += value * (tensor1 / tensor2) (e.g. Adam's step)."""
         if grad_mode._enabled and _recorded(self, tensor1, tensor2):
-            return self._record_in_place("addcdiv_", lambda old: old + value * (tensor1 / tensor2))
+            return self._record_in_place("addcdiv_", lambda old, a, b: old + value * (a / b), tensor1, tensor2)
         quotient = _array_on_device_of(self, tensor1, "addcdiv_") / _array_on_device_of(self, tensor2, "addcdiv_")
         return self._inplace("addcdiv_", quotient, operator.iadd, value)
 
@@ -430,12 +433,12 @@ class Tensor:
         def assign(target, values):
             target[...] = values
 
-        def copied(old):  # source everywhere; `where` keeps old in the graph (with a zero gradient), as PyTorch
+        def copied(old, source):  # source everywhere; `where` keeps old in the graph (zero gradient), as PyTorch
             copy = source if isinstance(source, Tensor) else Tensor._make(source_data)
             return copy._to_dtype(self.dtype).expand(*self.shape).where(_everywhere(old), old)
 
         if grad_mode._enabled and _recorded(self, source):
-            return self._record_in_place("copy_", copied)
+            return self._record_in_place("copy_", copied, source)
         return self._inplace("copy_", source_data, assign)
 
     def fill_(self, value):
@@ -443,7 +446,7 @@ class Tensor:
             target[...] = value
 
         if grad_mode._enabled and _recorded(self, value):
-            return self._record_in_place("fill_", lambda old: old.masked_fill(_everywhere(old), value))
+            return self._record_in_place("fill_", lambda old, value: old.masked_fill(_everywhere(old), value), value)
         return self._inplace("fill_", value, fill)
 
     def zero_(self):
@@ -451,7 +454,7 @@ class Tensor:
 
     def clamp_(self, min=None, max=None):
         if grad_mode._enabled and _recorded(self, min, max):
-            return self._record_in_place("clamp_", lambda old: old.clamp(min, max))
+            return self._record_in_place("clamp_", lambda old, low, high: old.clamp(low, high), min, max)
         xp = backend_of(self._data).xp
         return self._inplace("clamp_", None, lambda target, _: xp.clip(target, min, max, out=target))
 
@@ -473,7 +476,9 @@ class Tensor:
         if grad_mode._enabled and _recorded(self, value):
             if not isinstance(value, (Tensor, int, float, bool)):
                 value = Tensor._make(_as_array(value, self.dtype, self.device))
-            return self._record_in_place("__setitem__", lambda old: movement.SetItem.apply(old, index, value))
+            return self._record_in_place(
+                "__setitem__", lambda old, value: movement.SetItem.apply(old, index, value), value
+            )
         value = value._data if isinstance(value, Tensor) else value
         if not isinstance(value, (int, float, bool, np.generic)) and type(value) is not type(self._data):
             value = _as_array(value, self.dtype, self.device)  # lists, and arrays from another device
@@ -1078,7 +1083,9 @@ class Tensor:
     def masked_fill_(self, mask, value):
         """masked_fill in place."""
         if grad_mode._enabled and _recorded(self, value):
-            return self._record_in_place("masked_fill_", lambda old: rearranging.masked_fill(old, mask, value))
+            return self._record_in_place(
+                "masked_fill_", lambda old, value: rearranging.masked_fill(old, mask, value), value
+            )
         return self.copy_(rearranging.masked_fill(self.detach(), mask, value))
 
     def sort(self, dim=-1, descending=False, stable=False):

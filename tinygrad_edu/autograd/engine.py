@@ -202,19 +202,24 @@ def accumulate_into(tensor, gradient, create_graph):
     elif tensor.grad is None:
         tensor.grad = Tensor._make(gradient.copy())
     else:
-        tensor.grad._data = tensor.grad._data + gradient
+        tensor.grad._data = _sum(tensor.grad._data, gradient)
 
 
 def _add_gradient(gradients, node, output_nr, gradient):
     """Sum gradients arriving for the same output of a node (a tensor used several times)."""
     if node.num_outputs == 1:
         previous = gradients.get(node)
-        gradients[node] = gradient if previous is None else previous + gradient
+        gradients[node] = gradient if previous is None else _sum(previous, gradient)
         return
     slots = gradients.get(node)
     if slots is None:
         slots = gradients[node] = [None] * node.num_outputs
-    slots[output_nr] = gradient if slots[output_nr] is None else slots[output_nr] + gradient
+    slots[output_nr] = gradient if slots[output_nr] is None else _sum(slots[output_nr], gradient)
+
+
+def _sum(previous, gradient):
+    total = previous + gradient
+    return total if type(total) is type(previous) else backend_of(previous).xp.asarray(total)  # 0-d: no scalars
 
 
 def _count_incoming_edges(root_nodes, leaves_directly):

@@ -128,9 +128,9 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 
 def _as_tuple(values):
-    if isinstance(values, Tensor):
-        return (values,), True
-    return tuple(values), False
+    if isinstance(values, (tuple, list)):
+        return tuple(values), False
+    return (values,), True
 
 
 def _prepare(inputs, create_graph, op):

@@ -94,7 +94,9 @@ def gradgradcheck(
     outputs = _float_outputs(fn(*_fresh(arguments)))
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)
-        grad_outputs = [Tensor(rng.standard_normal(output.shape), dtype="float64", device=output.device) for output in outputs]
+        grad_outputs = [
+            Tensor(rng.standard_normal(output.shape), dtype="float64", device=output.device) for output in outputs
+        ]
     else:
         grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else [grad_outputs]
     upstream = [Tensor(v.detach(), dtype="float64", requires_grad=True) for v in grad_outputs]
