@@ -1,8 +1,9 @@
 """Tensor: an n-dimensional array that remembers how it was computed, so it can compute gradients.
 
-Every op on Tensors goes through a `Function` (see function.py and ops/). When an input requires
-grad, the op's context is recorded as the output's `grad_fn`; `backward()` walks these records in
-reverse (autograd.py). The array itself lives in `_data`: numpy on the CPU, CuPy on a GPU.
+Every op on Tensors goes through an `ArrayFunction` (see array_function.py and ops/). When an input
+requires grad, the op's context is recorded as the output's `grad_fn`, a node of the graph (graph.py);
+`backward()` walks these nodes in reverse (autograd/engine.py). The array itself lives in `_data`:
+numpy on the CPU, CuPy on a GPU.
 """
 
 import collections
