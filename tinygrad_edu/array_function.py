@@ -35,7 +35,7 @@ import numpy as np
 from . import grad_mode
 from .backend import backend_of, is_array
 from .errors import device_mismatch
-from .graph import NO_EDGE, OUTPUT, AccumulateGrad, Context, edge_of, record_saved_versions
+from .graph import ALL_CHANGES, NOT_A_TENSOR, OUTPUT, AccumulateGrad, Context, edge_of, saved_sources
 
 
 class ArrayFunction:
@@ -87,19 +87,24 @@ class ArrayFunction:
         if base is not None:  # the output is a view (reshape, slice, ...): in-place changes show in both
             _share_version_with_base(result, args, base)
         if grad_mode._enabled and True in needs_input_grad:
-            inputs, edges = [], []
-            for arg, needed in zip(args, needs_input_grad):
-                if needed:
-                    inputs.append(arg)
-                    edges.append((arg.grad_fn, arg._output_nr) if arg.grad_fn is not None else edge_of(arg))
-                else:
-                    inputs.append(None)
-                    edges.append(NO_EDGE if isinstance(arg, Tensor) else None)
-            ctx.inputs, ctx._edges = inputs, edges
+            ctx._args = args
+            ctx._edges = [
+                ((arg.grad_fn, arg._output_nr) if arg.grad_fn is not None else (arg._leaf_edge or edge_of(arg)))
+                if needed
+                else (None if isinstance(arg, Tensor) else NOT_A_TENSOR)
+                for arg, needed in zip(args, needs_input_grad)
+            ]
             result._requires_grad = True
             result.grad_fn = ctx
             if ctx._saved:
-                record_saved_versions(ctx, args, result)
+                # For graph.check_versions and saved_sources, which work the rest out when they are needed:
+                # the count of in-place changes so far, and the output's counter if the output is saved
+                # (not the output Tensor itself: it points back at its grad_fn, which would be a cycle).
+                ctx._changes_at_save = ALL_CHANGES.value
+                for value in ctx._saved:
+                    if value is output:
+                        ctx._output_array, ctx._output_counter = output, result._counter()
+                        break
         return result
 
     @classmethod
@@ -111,8 +116,8 @@ class ArrayFunction:
             ctx.create_graph = True
             try:
                 grads = cls.backward(ctx, grad_output)
-            except TypeError as error:
-                raise TypeError(
+            except (TypeError, AttributeError) as error:  # numpy-only code met a Tensor
+                raise type(error)(
                     f"{cls.__name__}.backward failed on Tensors ({error}): with create_graph=True it is called with "
                     "Tensors, so write it with operators and xp = get_array_module(x), branch on ctx.create_graph, "
                     "or write the op as a tinygrad_edu.autograd.Function"
@@ -125,7 +130,7 @@ class ArrayFunction:
     def saved_for_graph(ctx):
         """`saved_tensors` for a backward that records: each array as the Tensor it came from."""
         values = []
-        for value, source in zip(ctx._saved, ctx._saved_sources):
+        for value, source in zip(ctx._saved, saved_sources(ctx)):
             if source == OUTPUT:
                 values.append(tensor_of_edge(value, (ctx, 0)))
             elif source is not None:
@@ -137,9 +142,9 @@ class ArrayFunction:
 
 def tensor_of_edge(array, edge):
     """A Tensor of `array` whose gradient flows along `edge`: a leaf itself, a node's output, or a constant."""
-    node, output_nr = edge
-    if node is None:
+    if not edge or edge[0] is None:  # an input that needs no gradient
         return Tensor._make(array)
+    node, output_nr = edge
     if isinstance(node, AccumulateGrad):
         return node.variable
     tensor = Tensor._make(array)

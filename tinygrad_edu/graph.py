@@ -15,17 +15,36 @@ import weakref
 
 from .errors import SECOND_BACKWARD
 
-NO_EDGE = (None, 0)  # the edge of a tensor input that needs no gradient
+NO_EDGE = (None, 0)  # next_functions' entry for a tensor input that needs no gradient (None in _edges)
+NOT_A_TENSOR = ()  # _edges' entry for an argument that is not a tensor (a dim, a shape): both are falsy
 OUTPUT = -1  # "this saved array is the op's output", in place of an input's index
 
 
 class VersionCounter:
-    """How many times a tensor's memory was changed in place; views of one array share one counter."""
+    """How many times a tensor's memory was changed in place; views of one array share one counter.
 
-    __slots__ = ("value",)
+    `ALL_CHANGES` (one more counter) counts the in-place changes of all tensors. A node notes it when its
+    forward saves: if it is the same at backward time, nothing saved can have changed (the common
+    case: optimizer step, forward, backward) and nothing needs checking. Otherwise the counter's
+    last change tells whether it came after the save, and so the version the tensor had then
+    (exactly, for one change since: the usual mistake; past that, the version before the last one).
+    """
 
-    def __init__(self):
-        self.value = 0
+    value = 0  # class-level defaults: a new counter costs no __init__
+    changed_at = -1  # ALL_CHANGES.value just before this counter's last change
+
+    def bump(self):
+        self.changed_at = ALL_CHANGES.value
+        self.value += 1
+        ALL_CHANGES.value += 1
+
+    def value_at(self, changes):
+        """The version when `changes` in-place changes had happened in all."""
+        return self.value - 1 if self.changed_at >= changes else self.value
+
+
+# An instance, not a class attribute: changing a class attribute would slow every lookup on the class.
+ALL_CHANGES = VersionCounter()
 
 
 class RemovableHandle:
@@ -42,26 +61,37 @@ class RemovableHandle:
 class Context:
     """One recorded op call: the `ctx` its forward and backward share, and a node of the graph.
 
-    `_edges` has one entry per forward argument (None for non-tensors), so backward's gradients line
-    up with them; `next_functions` shows the tensor inputs' edges only, as PyTorch's does.
+    `_edges` has one entry per forward argument, so backward's gradients line up with them: the
+    edge, or None for a tensor that needs no gradient, or NOT_A_TENSOR; `next_functions` shows the
+    tensor inputs' edges only, as PyTorch's does.
     `create_graph` is True while backward runs with Tensors, recording the gradient's own graph.
     """
 
     create_graph = False
     num_outputs = 1
     # Defaults as class attributes: a node is made for every op call, so its __init__ stays short.
-    inputs = needs_input_grad = _edges = _saved = ()
-    _saved_sources = _saved_versions = None
+    needs_input_grad = _edges = _saved = ()
+    _saved_sources = _output_array = _output_counter = None  # for saved_sources and check_versions
+    _changes_at_save = 0
     _released = False
     _retained_outputs = None  # {output_nr: weakref to a tensor that called retain_grad()}
     _hooks = None  # {output_nr: [hooks registered on that output tensor]}
+    _watched = False  # True once either of the two above is set: the engine's one check
 
     def __init__(self, function):
         self.function = function
+        self._args = None  # forward's arguments, set when the call is recorded
+
+    @property
+    def inputs(self):
+        """Forward's tensor arguments that need a gradient (None elsewhere); None once backward freed the node."""
+        if self._args is None:
+            return None
+        return tuple(arg if needed else None for arg, needed in zip(self._args, self.needs_input_grad))
 
     @property
     def next_functions(self):
-        return tuple(edge for edge in self._edges if edge is not None)
+        return tuple(NO_EDGE if edge is None else edge for edge in self._edges if edge is not NOT_A_TENSOR)
 
     def name(self):
         return f"{self.function.__name__}Backward"
@@ -78,13 +108,12 @@ class Context:
     @property
     def saved_tensors(self):
         """What forward saved: arrays, or Tensors while backward records a graph (create_graph=True)."""
-        if self._released:
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(SECOND_BACKWARD)
-        if self._saved_versions is not None:
+        if self._changes_at_save != ALL_CHANGES.value:
             check_versions(self)
-        if self.create_graph:
-            return self.function.saved_for_graph(self)
-        return self._saved
+        return self.function.saved_for_graph(self) if self.create_graph else saved
 
     @property
     def saved_arrays(self):
@@ -97,12 +126,11 @@ class Context:
         """Forward's input `index` as a Tensor with its history, for a backward that records."""
         from .array_function import tensor_of_edge
 
-        return tensor_of_edge(self.inputs[index]._data, self._edges[index])
+        return tensor_of_edge(self._args[index]._data, self._edges[index])
 
     def release(self):
         """Free what forward saved, as PyTorch does after a backward pass (the edges stay, for inspection)."""
-        self._saved = self._saved_versions = None
-        self.inputs = None
+        self._saved = self._args = self._output_array = None
         self._released = True
 
     # ----- hooks and retained gradients on this node's outputs --------------------------------
@@ -110,6 +138,7 @@ class Context:
     def add_hook(self, output_nr, hook):
         if self._hooks is None:
             self._hooks = {}
+        self._watched = True
         hooks = self._hooks.setdefault(output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
@@ -117,19 +146,29 @@ class Context:
     def retain_output(self, output_nr, tensor):
         if self._retained_outputs is None:
             self._retained_outputs = {}
+        self._watched = True
         self._retained_outputs[output_nr] = weakref.ref(tensor)
 
 
 class AccumulateGrad:
-    """The node of a leaf that requires grad: running it adds the incoming gradient to `variable.grad`."""
+    """The node of a leaf that requires grad: running it adds the incoming gradient to `variable.grad`.
+
+    The leaf keeps its edge to this node (`tensor._leaf_edge`, made once); the node links back weakly,
+    so neither keeps the other in a reference cycle. A leaf nobody holds any more gets no gradient.
+    """
 
     next_functions = _edges = ()
     num_outputs = 1
     _released = False
     _hooks = _retained_outputs = None
+    _watched = False  # True once the leaf has a hook: the engine then runs this node, not filling .grad itself
 
     def __init__(self, variable):
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        return self._variable()
 
     def name(self):
         return "AccumulateGrad"
@@ -142,57 +181,45 @@ def edge_of(tensor):
     """The edge to the node that gives `tensor` its gradient: its grad_fn, or its leaf's AccumulateGrad."""
     if tensor.grad_fn is not None:
         return (tensor.grad_fn, tensor._output_nr)
-    accumulator = tensor._accumulator_ref() if tensor._accumulator_ref is not None else None
-    if accumulator is None:  # one per leaf, kept alive by the graphs that use it (a weak link back, as PyTorch)
-        accumulator = AccumulateGrad(tensor)
-        tensor._accumulator_ref = weakref.ref(accumulator)
-    return (accumulator, 0)
+    if tensor._leaf_edge is None:
+        tensor._leaf_edge = (AccumulateGrad(tensor), 0)
+    return tensor._leaf_edge
 
 
-def record_saved_versions(ctx, args, output):
-    """Note which tensor each saved array belongs to (an input's index, OUTPUT or None) and its version now.
-
-    An input is noted as the Tensor itself (its version is read again at backward time); the output
-    by its counter, since keeping the output Tensor in its own grad_fn would make a reference cycle.
-    """
-    output_array = output._data
-    sources = []
-    versions = []
-    for value in ctx._saved:
-        if value is None:
-            sources.append(None)
-        elif value is output_array:
-            sources.append(OUTPUT)
-            versions.append((output._counter(), 0, OUTPUT))
-        else:
+def saved_sources(ctx):
+    """For each saved array: the index of the input it is, OUTPUT, or None (an intermediate)."""
+    if ctx._saved_sources is None:
+        sources = []
+        for value in ctx._saved:
             source = None
-            for index, arg in enumerate(args):
-                if type(arg) is type(output) and arg._data is value:
-                    source = index
-                    counter = arg._version_counter
-                    versions.append((arg, 0 if counter is None else counter.value, index))
-                    break
+            if value is ctx._output_array and value is not None:
+                source = OUTPUT
+            elif value is not None:
+                source = next((i for i, arg in enumerate(ctx._args) if getattr(arg, "_data", None) is value), None)
             sources.append(source)
-    ctx._saved_sources = sources
-    ctx._saved_versions = versions or None
+        ctx._saved_sources = sources
+    return ctx._saved_sources
 
 
 def check_versions(ctx):
     """PyTorch's error when a tensor that backward needs was changed in place after forward saved it."""
-    for holder, version, source in ctx._saved_versions:
-        counter = holder if type(holder) is VersionCounter else holder._version_counter
-        current = 0 if counter is None else counter.value
-        if current != version:
-            array = ctx._saved[ctx._saved_sources.index(source)]
+    for value, source in zip(ctx._saved, saved_sources(ctx)):
+        if source is None:
+            continue
+        counter = ctx._output_counter if source == OUTPUT else ctx._args[source]._version_counter
+        if counter is None:
+            continue
+        expected = counter.value_at(ctx._changes_at_save)
+        if counter.value != expected:
             if source == OUTPUT:
                 made_by = f"output 0 of {ctx.name()}"
             else:
-                node = ctx._edges[source][0]
+                node = ctx._edges[source][0] if ctx._edges and ctx._edges[source] else None
                 made_by = "a leaf" if node is None or isinstance(node, AccumulateGrad) else f"output of {node.name()}"
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{_describe(array)}], which is {made_by}, is at version {current}; expected "
-                f"version {version} instead. Hint: the tensor was changed in place after {ctx.name()} saved it; "
+                f"operation: [{_describe(value)}], which is {made_by}, is at version {counter.value}; expected "
+                f"version {expected} instead. Hint: the tensor was changed in place after {ctx.name()} saved it; "
                 "change a .clone() of it instead, or do the in-place change before it is used"
             )
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import arguments, dtypes, grad_mode, random
 from .backend import backend_of, to_device
 from .errors import ArgumentError, DTypeError, ShapeError, device_mismatch
-from .graph import RemovableHandle, VersionCounter
+from .graph import ALL_CHANGES, RemovableHandle, VersionCounter, edge_of
 from .ops.broadcasting import broadcast_shapes
 from .printing import format_tensor
 
@@ -42,7 +42,7 @@ class Tensor:
     _requires_grad = False
     _retains_grad = False
     _output_nr = 0  # which output of grad_fn this tensor is
-    _accumulator_ref = None  # weak link to this leaf's AccumulateGrad node (graph.py)
+    _leaf_edge = None  # (this leaf's AccumulateGrad node, 0), made by graph.edge_of when first needed
     _version_counter = None  # created at the first in-place change or saved use (graph.VersionCounter)
     _view_of = None  # the tensor requiring grad that this one is a view of (in-place on it is refused)
     _hooks = None  # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
@@ -168,6 +168,7 @@ class Tensor:
             return self.grad_fn.add_hook(self._output_nr, hook)
         if self._hooks is None:
             self._hooks = []
+            edge_of(self)[0]._watched = True
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
 
@@ -340,16 +341,13 @@ class Tensor:
             update(self._data, other)
         except (ValueError, TypeError) as error:
             raise type(error)(f"{op}: {error} (tensor shape {tuple(self.shape)}, {self.dtype})") from None
-        counter = self._version_counter  # _bump_version inline: optimizers come here for every parameter
+        counter = self._version_counter  # _counter().bump() inline: optimizers come here for every parameter
         if counter is None:
             counter = self._version_counter = VersionCounter()
+        counter.changed_at = ALL_CHANGES.value
         counter.value += 1
+        ALL_CHANGES.value += 1
         return self
-
-    def _bump_version(self):
-        if self._version_counter is None:
-            self._version_counter = VersionCounter()
-        self._version_counter.value += 1
 
     def _record_in_place(self, op, out_of_place, *operands):
         """self = out_of_place(a copy of self with its history, *operands), recorded, written back into self's
@@ -386,7 +384,7 @@ class Tensor:
         self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
         if self._retains_grad and self.grad_fn is not None:
             self.grad_fn.retain_output(self._output_nr, self)
-        self._bump_version()
+        self._counter().bump()
         return self
 
     def add_(self, other, alpha=1):
@@ -484,7 +482,7 @@ class Tensor:
         if not isinstance(value, (int, float, bool, np.generic)) and type(value) is not type(self._data):
             value = _as_array(value, self.dtype, self.device)  # lists, and arrays from another device
         self._data[index] = value
-        self._bump_version()
+        self._counter().bump()
 
     # ----- arithmetic -------------------------------------------------------------------------
 

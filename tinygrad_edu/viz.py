@@ -55,7 +55,7 @@ def to_dot(tensor, names=None):
         if node is None or node._released:
             continue
         for index, edge in enumerate(node._edges):
-            if edge is None or edge[0] is None:  # a non-tensor argument, or an input that needs no gradient
+            if not edge:  # a non-tensor argument, or an input that needs no gradient
                 continue
             parent = ("leaf", id(edge[0].variable)) if type(edge[0]) is AccumulateGrad else edge
             if parent not in box_id:

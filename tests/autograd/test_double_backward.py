@@ -287,3 +287,21 @@ def test_a_cnn_loss_gives_torchs_hessian_vector_product(torch):
     theirs = hvp(torch, torch.tensor)
     for our, their in zip(ours, theirs):
         np.testing.assert_allclose(our, their, rtol=1e-7, atol=1e-9)
+
+
+def test_second_derivatives_through_a_layers_parameters_match_torch(torch):
+    """A Parameter saved by an op comes back with its history (not as a constant) in a recorded backward."""
+    rng = np.random.default_rng(4)
+    weight, bias, inputs = rng.standard_normal((3, 2)), rng.standard_normal(3), rng.standard_normal((4, 2))
+    results = []
+    for library in (tg, torch):
+        layer = library.nn.Linear(2, 3).double()
+        with library.no_grad():
+            layer.weight.copy_(library.tensor(weight))
+            layer.bias.copy_(library.tensor(bias))
+        x = library.tensor(inputs, requires_grad=True)
+        (input_grad,) = library.autograd.grad(layer(x).tanh().sum(), x, create_graph=True)
+        (input_grad**2).sum().backward()
+        results.append((layer.weight.grad.detach().numpy(), layer.bias.grad.detach().numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)

@@ -214,3 +214,15 @@ def test_retain_grad_follows_the_tensor_through_an_in_place_change():
     hidden.add_(1)
     (hidden * hidden).sum().backward()
     np.testing.assert_array_equal(host(hidden.grad), 2 * host(hidden))
+
+
+def test_a_parameter_changed_between_forward_and_backward_is_caught():
+    """nn.Parameter is a Tensor subclass: its saved arrays are tracked like a Tensor's."""
+    layer = tg.nn.Linear(2, 1)
+    out = layer(tg.tensor([[1.0, 2.0]])).sum()
+    saved_version = layer.weight._version  # initialising the weight changed it in place already
+    with tg.no_grad():
+        layer.weight.mul_(2)  # e.g. optimizer.step() called before loss.backward()
+    expected = f"which is a leaf, is at version {saved_version + 1}; expected version {saved_version} instead"
+    with pytest.raises(RuntimeError, match=expected):
+        out.backward()

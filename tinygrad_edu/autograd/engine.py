@@ -21,7 +21,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate d(tensors)/d(leaf), weighted by grad_tensors, into the `.grad` of the leaves
     (or of `inputs` only, leaves or not), as `torch.autograd.backward`."""
     tensors = _as_tuple(tensors)
-    grad_tensors = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    grad_tensors = (None,) * len(tensors) if grad_tensors is None else _as_tuple(grad_tensors)
     targets = None
     if inputs is not None:
         inputs = _as_tuple(inputs)
@@ -29,7 +29,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             raise RuntimeError("backward: the inputs argument can't be empty; leave it out to fill every leaf's .grad")
         targets = {_target_edge(tensor, "backward"): tensor for tensor in inputs}
     retain_graph = create_graph if retain_graph is None else retain_graph
-    run(tensors, grad_tensors, retain_graph, create_graph, targets, accumulate=True)
+    run(tensors, grad_tensors, retain_graph, create_graph, targets, accumulate=True, op="backward")
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None,
@@ -50,7 +50,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     targets = {_target_edge(tensor, "grad"): tensor for tensor in inputs}
     retain_graph = create_graph if retain_graph is None else retain_graph
-    captured = run(outputs, grad_outputs, retain_graph, create_graph, targets, accumulate=False)
+    captured = run(outputs, grad_outputs, retain_graph, create_graph, targets, accumulate=False, op="grad")
     results = []
     for index, tensor in enumerate(inputs):
         result = captured.get(_target_edge(tensor, "grad"))
@@ -68,7 +68,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(results)
 
 
-def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=True):
+def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=True, op="backward"):
     """Send each root's gradient back through the graph; return the gradients reaching `targets`.
 
     `targets` maps edges to tensors (backward's `inputs=`, grad's `inputs`): only the nodes on a
@@ -76,13 +76,13 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
     them (grad).
     """
     if len(root_grads) != len(roots):
-        raise RuntimeError(f"backward: got {len(root_grads)} gradients for {len(roots)} tensors; give one per tensor")
+        raise RuntimeError(f"{op}: got {len(root_grads)} gradients for {len(roots)} tensors; give one per tensor")
     gradients = {}
     root_nodes = []
     for index, (root, gradient) in enumerate(zip(roots, root_grads)):
         if not isinstance(root, Tensor) or not root._requires_grad:
             raise RuntimeError(
-                f"backward: element {index} of the tensors does not require grad and has no grad_fn; make its "
+                f"{op}: element {index} of the tensors does not require grad and has no grad_fn; make its "
                 "inputs with requires_grad=True (and call backward outside no_grad())"
             )
         node, output_nr = edge_of(root)
@@ -95,8 +95,7 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
     target_nodes = None if targets is None else {node for node, _ in targets}
     to_run = None if targets is None else _nodes_leading_to(target_nodes, root_nodes)
     captured = {}
-    previous_mode = grad_mode._enabled
-    grad_mode._set_enabled(create_graph)
+    previous_mode, grad_mode._enabled = grad_mode._enabled, create_graph  # the backward's own ops: recorded or not
     try:
         ready = [node for node in dict.fromkeys(root_nodes) if pending_edges[node] == 0]
         while ready:
@@ -105,7 +104,7 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
             if type(node) is AccumulateGrad:
                 _arrive_at_leaf(node, node_gradients, targets, captured, accumulate, create_graph)
                 continue
-            if node_gradients is not None and (node._hooks or node._retained_outputs or target_nodes):
+            if node_gradients is not None and (node._watched or target_nodes):
                 node_gradients = _arrive_at_node(node, node_gradients, targets, captured, accumulate, create_graph)
             edges = node._edges
             runs = node_gradients is not None and (to_run is None or node in to_run)
@@ -123,32 +122,40 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
                     f"{len(edges)} arguments: return one per argument (None for non-tensors)"
                 )
             for index, edge in enumerate(edges):
-                if edge is None or edge[0] is None:
+                if not edge:
                     continue
                 parent = edge[0]
                 input_grad = input_grads[index]
-                if leaves_directly and type(parent) is AccumulateGrad and parent.variable._hooks is None:
-                    if input_grad is not None:
-                        accumulate_into(parent.variable, _checked_gradient(node, index, input_grad, False), False)
+                if leaves_directly and type(parent) is AccumulateGrad and not parent._watched:
+                    leaf = parent.variable
+                    if input_grad is not None and leaf is not None:  # accumulate_into(leaf, gradient), inline
+                        input_grad = _checked_gradient(node, index, input_grad, False)
+                        if leaf.grad is None:
+                            leaf.grad = Tensor._make(input_grad.copy())
+                        else:
+                            leaf.grad._data = _sum(leaf.grad._data, input_grad)
                     continue
                 if input_grad is not None:
                     input_grad = _checked_gradient(node, index, input_grad, create_graph)
-                    _add_gradient(gradients, parent, edge[1], input_grad)
+                    if parent.num_outputs == 1 and parent not in gradients:  # the usual case, inline
+                        gradients[parent] = input_grad
+                    else:
+                        _add_gradient(gradients, parent, edge[1], input_grad)
                 pending_edges[parent] -= 1
                 if pending_edges[parent] == 0:
                     ready.append(parent)
             if runs and not retain_graph:
                 node.release()
     finally:
-        grad_mode._set_enabled(previous_mode)
+        grad_mode._enabled = previous_mode
     return captured
 
 
 def _arrive_at_leaf(node, gradient, targets, captured, accumulate, create_graph):
     """A leaf's gradient is complete: run its hooks, then store it in .grad and/or hand it to grad()."""
-    if gradient is None:
-        return
     leaf = node.variable
+    if gradient is None or leaf is None:  # nothing arrived, or nobody holds the leaf any more
+        return
     gradient = _run_hooks(leaf._hooks, gradient, create_graph)
     if targets is not None and (node, 0) in targets:
         captured[(node, 0)] = gradient
@@ -232,12 +239,12 @@ def _count_incoming_edges(root_nodes, leaves_directly):
         if node._released:
             raise RuntimeError(SECOND_BACKWARD)
         for edge in node._edges:
-            if edge is None or edge[0] is None:
+            if not edge:
                 continue
             parent = edge[0]
             if parent in counts:
                 counts[parent] += 1
-            elif leaves_directly and type(parent) is AccumulateGrad and parent.variable._hooks is None:
+            elif leaves_directly and type(parent) is AccumulateGrad and not parent._watched:
                 continue
             else:
                 counts[parent] = 1
@@ -297,7 +304,13 @@ def _root_gradient(root, gradient, create_graph):
 
 def _checked_gradient(node, index, grad, create_graph):
     """The engine's contract with every backward: one gradient of its input's shape and dtype."""
-    expected = node.inputs[index]._data
+    expected = node._args[index]._data
+    if type(grad) is type(expected):  # an array, the common case
+        if grad.shape != expected.shape:
+            _raise_wrong_shape(node, index, grad.shape, expected.shape)
+        if grad.dtype != expected.dtype:
+            grad = grad.astype(expected.dtype)
+        return Tensor._make(grad) if create_graph else grad  # a constant, in a recorded backward
     if isinstance(grad, Tensor):
         if grad.shape != expected.shape:
             _raise_wrong_shape(node, index, grad.shape, expected.shape)

@@ -24,7 +24,7 @@ import functools
 
 from .. import grad_mode
 from ..errors import SECOND_BACKWARD
-from ..graph import NO_EDGE, Context, edge_of
+from ..graph import NOT_A_TENSOR, Context, edge_of
 from ..ops.broadcasting import broadcast_shapes, unbroadcast
 from ..tensor import Tensor
 
@@ -129,9 +129,9 @@ class Function:
         ctx.needs_input_grad = needs
         records = grad_mode._enabled and True in needs
         if records:  # the edges first: forward may change an input in place (mark_dirty)
-            ctx.inputs = tuple(arg if needed else None for arg, needed in zip(args, needs))
+            ctx._args = args
             ctx._edges = tuple(
-                edge_of(arg) if needed else (NO_EDGE if isinstance(arg, Tensor) else None)
+                edge_of(arg) if needed else (None if isinstance(arg, Tensor) else NOT_A_TENSOR)
                 for arg, needed in zip(args, needs)
             )
         with grad_mode.no_grad():

@@ -3,8 +3,9 @@
 Each takes `func` (Tensors in, a Tensor or a tuple of Tensors out) and `inputs` (a Tensor or a
 tuple); results mirror that structure. They are all built from `grad`, i.e. from vector-Jacobian
 products: J^T v is one backward pass. A Jacobian-vector product J v comes from two of them (the
-"double-vjp trick"): g(u) = J^T u is linear in u, so differentiating u . (J v)... precisely,
-d/du [ (J^T u) . v ] = J v. A Hessian is the Jacobian of the gradient, so it needs create_graph.
+"double-vjp trick"): g(u) = J^T u is linear in u, with d/du [(J^T u) . v] = J v, so one more
+backward of the first one's result gives it. A Hessian is the Jacobian of the gradient, so it
+needs create_graph.
 
     >>> import tinygrad_edu as tg
     >>> from tinygrad_edu.autograd.functional import hessian

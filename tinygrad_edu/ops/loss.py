@@ -147,14 +147,15 @@ class MeanSquaredError(ArrayFunction):
     def forward(ctx, input, target, reduction):
         difference = input - target
         squares = difference * difference
-        ctx.save_for_backward(input, target)
+        ctx.save_for_backward(difference, input, target)
         ctx.shapes, ctx.reduction, ctx.count = (input.shape, target.shape), reduction, squares.size
         return _reduce_rows(squares.reshape(-1), reduction, squares.size) if reduction != "none" else squares
 
     @staticmethod
     def backward(ctx, grad_output):
-        input, target = ctx.saved_tensors
-        difference = input - target
+        difference, input, target = ctx.saved_tensors
+        if ctx.create_graph:  # the difference again, recorded
+            difference = input - target
         input_shape, target_shape = ctx.shapes
         scale = grad_output * 2 if ctx.reduction != "mean" else grad_output * (2 / ctx.count)
         grad = difference * scale
