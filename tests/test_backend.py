@@ -189,7 +189,7 @@ def test_fake_inplace_operators_update_the_same_memory():
 # ----- the proof: the class of bug the double exists to catch ---------------------------------
 
 
-class ExpWrittenWithNumpy(tg.Function):
+class ExpWrittenWithNumpy(tg.ArrayFunction):
     """A buggy op: numpy called directly on tensor data (works on the CPU, breaks on a GPU)."""
 
     @staticmethod
@@ -201,7 +201,7 @@ class ExpWrittenWithNumpy(tg.Function):
         return grad_output
 
 
-class AddHostConstant(tg.Function):
+class AddHostConstant(tg.ArrayFunction):
     """A buggy op: a numpy array mixed into device data (works on the CPU, breaks on a GPU)."""
 
     @staticmethod
@@ -213,7 +213,7 @@ class AddHostConstant(tg.Function):
         return grad_output
 
 
-class BackwardWithHostMask(tg.Function):
+class BackwardWithHostMask(tg.ArrayFunction):
     """A buggy op whose forward is fine but whose backward builds its mask with numpy."""
 
     @staticmethod
@@ -226,7 +226,7 @@ class BackwardWithHostMask(tg.Function):
         return grad_output * np.ones(ctx.shape, dtype=grad_output.dtype)
 
 
-class ScatterIntoHostZeros(tg.Function):
+class ScatterIntoHostZeros(tg.ArrayFunction):
     """A buggy op: backward builds its gradient in np.zeros and writes device data into it."""
 
     @staticmethod
@@ -241,7 +241,7 @@ class ScatterIntoHostZeros(tg.Function):
         return grad
 
 
-class ForwardReturnsHostArray(tg.Function):
+class ForwardReturnsHostArray(tg.ArrayFunction):
     """A buggy op: forward hands back a numpy array made from the input's shape."""
 
     @staticmethod
@@ -277,7 +277,7 @@ def test_a_backward_that_writes_into_host_zeros_fails_on_fakegpu():
 
 
 def test_a_correct_op_written_with_get_array_module_runs_on_fakegpu():
-    class Exp(tg.Function):
+    class Exp(tg.ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             out = backend.get_array_module(x).exp(x)

@@ -82,6 +82,16 @@ def test_a_tensor_used_twice_is_drawn_once_and_inputs_without_grad_are_left_out(
     assert text.count("t1 -> t0;") == 1 and text.count(f"{node_titled(nodes, 'leaf')} -> ") == 3  # x*x: 2 arrows
 
 
+def test_a_recorded_backward_is_drawn_with_the_forward_it_reuses():
+    x = tg.tensor([1.5, -0.5], requires_grad=True)
+    (slope,) = tg.autograd.grad((x.tanh() * x).sum(), x, create_graph=True)  # tanh(x) + x (1 - tanh(x)**2)
+    nodes, edges = parse_dot(viz.to_dot(slope.sum(), names={"x": x}))
+    tanh = node_titled(nodes, "Tanh")  # one box, although the backward rebuilt tanh's output from its saved array
+    assert [rows[0] for rows in nodes.values()].count("Tanh") == 1
+    assert len([edge for edge in edges if edge[0] == tanh]) == 2  # into the product of the forward and into t * t
+    assert (node_titled(nodes, "x"), tanh) in edges
+
+
 def test_deep_graphs_need_no_recursion():
     x = tg.tensor(1.0, requires_grad=True)
     y = x

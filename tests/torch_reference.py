@@ -47,3 +47,37 @@ def _first(result):
 
 def _numpy(tensor):
     return tensor.detach().cpu().numpy()
+
+
+def assert_second_derivatives_match_torch(fn, *arrays, device="cpu", atol=1e-7, rtol=1e-6, seed=0):
+    """Assert fn's second derivatives equal PyTorch's double backward on `arrays` (float64; skips without torch).
+
+    With random v and w: g = d(sum(v * fn(x)))/dx is recorded (create_graph=True), then
+    d(sum(w * g))/dx and d(sum(w * g))/dv are compared: a Hessian-vector product, and the recorded
+    backward's derivative with respect to its upstream gradient.
+    """
+    torch = pytest.importorskip("torch")
+    theirs = second_derivatives(torch, lambda a, **options: torch.tensor(a, **options), fn, arrays, seed)
+    ours = second_derivatives(tg, lambda a, **options: tg.tensor(a, device=device, **options), fn, arrays, seed)
+    assert (theirs is None) == (ours is None), "one framework's gradient depends on the inputs, the other's not"
+    for position, (their, our) in enumerate(zip(theirs or (), ours or ())):
+        np.testing.assert_allclose(
+            0.0 if our is None else our, 0.0 if their is None else their, atol=atol, rtol=rtol,
+            err_msg=f"second derivative with respect to input {position} (the last one is v)",
+        )  # fmt: skip
+
+
+def second_derivatives(module, make, fn, arrays, seed):
+    """[d(sum(w * g))/dx for each x that requires grad, then d(sum(w * g))/dv], g = d(sum(v * fn(x)))/dx, as arrays."""
+    rng = np.random.default_rng(seed)
+    inputs = [make(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    output = _first(fn(module, *inputs))
+    v = make(rng.standard_normal(tuple(output.shape)), requires_grad=True)
+    wanted = [tensor for tensor in inputs if tensor.requires_grad]
+    weights = [make(rng.standard_normal(tuple(tensor.shape))) for tensor in wanted]
+    first = module.autograd.grad([output], wanted, [v], create_graph=True, allow_unused=True)
+    terms = [(g * w).sum() for g, w in zip(first, weights) if g is not None and g.requires_grad]
+    if not terms:
+        return None
+    second = module.autograd.grad([sum(terms)], [*wanted, v], allow_unused=True)
+    return [None if s is None else _numpy(s) for s in second]

@@ -9,9 +9,11 @@ tensor([2., 4., 6.])
 
 from math import e, inf, nan, pi  # torch.pi, torch.e, torch.inf, torch.nan: the same Python floats
 
-from . import accelerator, cuda, data, datasets, nn, optim, testing, utils
+from . import accelerator, autograd, cuda, data, datasets, nn, optim, testing, utils
 from .arguments import Device as device
 from .arguments import get_default_device, set_default_device
+from .array_function import ArrayFunction
+from .autograd import Function
 from .creation import (
     arange,
     as_tensor,
@@ -56,7 +58,6 @@ from .dtypes import (
     uint8,
 )
 from .dtypes import int as int
-from .function import Function
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .joining import cat, concat, concatenate, pad, stack
 from .model_summary import summary

@@ -56,6 +56,16 @@ _backend_by_device_type = {"cpu": NUMPY}
 _lazy_backend_modules = {"cuda": "tinygrad_edu.backend_cuda"}
 
 
+def register_array_namespace(array_type, xp):
+    """Let `get_array_module` answer `xp` for `array_type` (used for Tensors by autograd.tensor_numpy)."""
+    _backend_by_array_type[array_type] = _Namespace(xp)
+
+
+class _Namespace:
+    def __init__(self, xp):
+        self.xp = xp
+
+
 def register_backend(backend):
     """Make a backend's device type and array types known (used by the CuPy backend and test doubles)."""
     _backend_by_device_type[backend.device_type] = backend
@@ -89,8 +99,17 @@ def backend_of(array):
 
 
 def get_array_module(array):
-    """`numpy` for numpy arrays, `cupy` for CuPy arrays: write an op once as `xp.exp(x)`."""
+    """`numpy` for numpy arrays, `cupy` for CuPy arrays: write an op once as `xp.exp(x)`.
+
+    For a Tensor (a backward recording its own graph, see array_function.py) it is
+    `autograd.tensor_numpy`: Tensor ops under numpy's names, so the same `xp.exp(x)` is recorded.
+    """
     return backend_of(array).xp
+
+
+def is_array(value):
+    """True for an array of any backend (what forward saves besides None and plain numbers)."""
+    return type(value) in _backend_by_array_type or isinstance(value, np.ndarray)
 
 
 def to_device(array, device):

@@ -1,6 +1,6 @@
 """Joining tensors: `cat` and `stack` put several together, `pad` surrounds one with a constant.
 
-Each checks its arguments (so errors name the op and the shapes), then calls one Function.
+Each checks its arguments (so errors name the op and the shapes), then calls one ArrayFunction.
 """
 
 from .errors import ShapeError

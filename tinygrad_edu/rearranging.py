@@ -1,6 +1,6 @@
 """Rearranging and selecting elements: flip, roll, repeat, repeat_interleave, tril/triu, masked_fill, sort, topk.
 
-None of these needs a Function of its own. Each builds an index (or a mask) with numpy and then calls an
+None of these needs an ArrayFunction of its own. Each builds an index (or a mask) with numpy and then calls an
 op that already has a backward: indexing sends the gradient back to the picked positions (adding up
 where one element was picked twice), `where` sends it to the side that was chosen, and
 reshape/expand undo themselves. So their gradients come for free, as micrograd's derived operators.

@@ -58,6 +58,8 @@ def _method(name):
 abs = _method("abs")
 exp = _method("exp")
 log = _method("log")
+log1p = _method("log1p")
+sign = _method("sign")
 sqrt = _method("sqrt")
 sin = _method("sin")
 cos = _method("cos")

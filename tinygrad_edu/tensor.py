@@ -1,19 +1,20 @@
 """Tensor: an n-dimensional array that remembers how it was computed, so it can compute gradients.
 
-Every op on Tensors goes through a `Function` (see function.py and ops/). When an input requires
-grad, the op's context is recorded as the output's `grad_fn`; `backward()` walks these records in
-reverse (autograd.py). The array itself lives in `_data`: numpy on the CPU, CuPy on a GPU.
+Every op on Tensors goes through an `ArrayFunction` (see array_function.py and ops/). When an input
+requires grad, the op's context is recorded as the output's `grad_fn`, a node of the graph (graph.py);
+`backward()` walks these nodes in reverse (autograd/engine.py). The array itself lives in `_data`:
+numpy on the CPU, CuPy on a GPU.
 """
 
 import collections
 import operator
-import weakref
 
 import numpy as np
 
 from . import arguments, dtypes, grad_mode, random
 from .backend import backend_of, to_device
 from .errors import ArgumentError, DTypeError, ShapeError, device_mismatch
+from .graph import ALL_CHANGES, RemovableHandle, VersionCounter, edge_of
 from .ops.broadcasting import broadcast_shapes
 from .printing import format_tensor
 
@@ -40,6 +41,11 @@ class Tensor:
     grad_fn = None
     _requires_grad = False
     _retains_grad = False
+    _output_nr = 0  # which output of grad_fn this tensor is
+    _leaf_edge = None  # (this leaf's AccumulateGrad node, 0), made by graph.edge_of when first needed
+    _version_counter = None  # created at the first in-place change or saved use (graph.VersionCounter)
+    _view_of = None  # the tensor requiring grad that this one is a view of (in-place on it is refused)
+    _hooks = None  # a leaf's gradient hooks (a non-leaf's live on its grad_fn)
 
     def __init__(self, *data, requires_grad=False, dtype=None, device=None):
         self._data = _constructor_array(data, dtype, device)
@@ -52,6 +58,11 @@ class Tensor:
         tensor = object.__new__(Tensor)
         tensor._data = array
         return tensor
+
+    @staticmethod
+    def _of_result(value):
+        """Wrap what a numpy call returned: a 0-d result comes back as a numpy scalar, made a 0-d array here."""
+        return Tensor._make(np.asarray(value) if isinstance(value, np.generic) else value)
 
     # ----- what a tensor is -------------------------------------------------------------------
 
@@ -139,25 +150,52 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("retain_grad: can't retain the gradient of a tensor that does not require grad")
         if self.grad_fn is not None and not self._retains_grad:
-            self.grad_fn._retained_output = weakref.ref(self)
+            self.grad_fn.retain_output(self._output_nr, self)
             self._retains_grad = True
 
     @property
     def retains_grad(self):
         return self._retains_grad
 
-    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+    def register_hook(self, hook):
+        """Call `hook(grad)` whenever this tensor's gradient is computed; a returned Tensor replaces it.
+
+        Returns a handle whose `remove()` takes the hook off. On a non-leaf the hook sits on its grad_fn.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.add_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+            edge_of(self)[0]._watched = True
+        self._hooks.append(hook)
+        return RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the `.grad` of every leaf that requires grad.
 
-        A scalar needs no `gradient`. The graph is freed afterwards unless `retain_graph=True`.
+        A scalar needs no `gradient`. The graph is freed afterwards unless `retain_graph=True`. With
+        `create_graph=True` the gradients are themselves recorded (and retain_graph defaults to True),
+        so they can be differentiated again; `inputs` limits which tensors get a `.grad`.
         """
-        if create_graph:
-            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
-        autograd.backward(self, gradient, retain_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has had (PyTorch's `x._version`)."""
+        return 0 if self._version_counter is None else self._version_counter.value
+
+    def _counter(self):
+        if self._version_counter is None:
+            self._version_counter = VersionCounter()
+        return self._version_counter
 
     def detach(self):
-        """The same values (shared memory) cut off from the graph."""
-        return Tensor._make(self._data)
+        """The same values (shared memory, shared version counter) cut off from the graph."""
+        detached = Tensor._make(self._data)
+        detached._version_counter = self._counter()
+        return detached
 
     def detach_(self):
         self.grad_fn = None
@@ -288,20 +326,13 @@ class Tensor:
     def cuda(self, device=None):
         return self._to_device(arguments.cuda_device(device))
 
-    # ----- in-place updates (outside the graph) -----------------------------------------------
-
-    def _check_inplace(self, op):
-        if self._requires_grad and grad_mode._enabled:
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor in the graph"
-            raise RuntimeError(
-                f"{op}: {kind} that requires grad can't be modified in place while grad is recorded; "
-                "do it inside `with tinygrad_edu.no_grad():` (as optimizers do) or work on a .detach()ed copy"
-            )
+    # ----- in-place changes ---------------------------------------------------------------------
+    # Outside the graph (under no_grad, or when no tensor involved requires grad) they write into the
+    # array. Inside it they are recorded as PyTorch records them: self = op(old self, ...), written
+    # into self's memory, with self's grad_fn moved to the new node. Either way the version goes up.
 
     def _inplace(self, op, other, update, alpha=1):
-        """update(self's array, alpha * other) with other's array (or number); the errors name op."""
-        if self._requires_grad and grad_mode._enabled:  # the test inline: optimizers call this per parameter
-            self._check_inplace(op)
+        """update(self's array, alpha * other), outside the graph; the errors name op."""
         if isinstance(other, Tensor):
             other = _array_on_device_of(self, other, op)
         if alpha != 1:
@@ -310,54 +341,119 @@ class Tensor:
             update(self._data, other)
         except (ValueError, TypeError) as error:
             raise type(error)(f"{op}: {error} (tensor shape {tuple(self.shape)}, {self.dtype})") from None
+        counter = self._version_counter  # _counter().bump() inline: optimizers come here for every parameter
+        if counter is None:
+            counter = self._version_counter = VersionCounter()
+        counter.changed_at = ALL_CHANGES.value
+        counter.value += 1
+        ALL_CHANGES.value += 1
+        return self
+
+    def _record_in_place(self, op, out_of_place, *operands):
+        """self = out_of_place(a copy of self with its history, *operands), recorded, written back into self's
+        memory. An op that saved self itself (x.addcdiv_(x, y)) is then caught by the version check, as in PyTorch."""
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(
+                f"{op}: a leaf tensor that requires grad can't be modified in place while grad is recorded; "
+                "do it inside `with tinygrad_edu.no_grad():` (as optimizers do) or work on a .clone()"
+            )
+        if self._view_of is not None:
+            raise RuntimeError(
+                f"{op}: this tensor is a view (reshape, indexing, expand, ...) of a tensor that requires grad, and "
+                "tinygrad_edu doesn't record in-place changes through views; change the tensor itself, or a .clone()"
+            )
+        if out_of_place is None:
+            raise RuntimeError(f"{op}: can't be recorded in the graph; do it inside no_grad() or on a .detach()ed copy")
+        history = Tensor._make(self._data.copy())
+        history.grad_fn, history._output_nr, history._requires_grad = self.grad_fn, self._output_nr, self._requires_grad
+        result = out_of_place(history, *operands)
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"{op}: the result has shape {tuple(result.shape)}, but the tensor changed in place has shape "
+                f"{tuple(self.shape)}; an in-place op can't change a tensor's shape"
+            )
+        if result._data.dtype != self._data.dtype:
+            if result.is_floating_point() and not self.is_floating_point():
+                raise DTypeError(
+                    f"{op}: result type {result.dtype.name} can't be cast to the desired output type {self.dtype.name}"
+                )
+            result = result._to_dtype(self.dtype)
+        self._data[...] = result._data
+        if self._retains_grad:  # .grad now means the new value's gradient: move the retention to the new node
+            del history.grad_fn._retained_outputs[history._output_nr]
+        self.grad_fn, self._output_nr, self._requires_grad = result.grad_fn, result._output_nr, result._requires_grad
+        if self._retains_grad and self.grad_fn is not None:
+            self.grad_fn.retain_output(self._output_nr, self)
+        self._counter().bump()
         return self
 
     def add_(self, other, alpha=1):
         """self += alpha * other."""
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("add_", lambda old, other: old + _scaled(other, alpha), other)
         return self._inplace("add_", other, operator.iadd, alpha)
 
     def sub_(self, other, alpha=1):
         """self -= alpha * other."""
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("sub_", lambda old, other: old - _scaled(other, alpha), other)
         return self._inplace("sub_", other, operator.isub, alpha)
 
     def mul_(self, other):
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("mul_", lambda old, other: old * other, other)
         return self._inplace("mul_", other, operator.imul)
 
     def div_(self, other):
+        if grad_mode._enabled and _recorded(self, other):
+            return self._record_in_place("div_", lambda old, other: old / other, other)
         return self._inplace("div_", other, operator.itruediv)
 
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """self += value * tensor1 * tensor2 (e.g. Adam's running average of squared gradients)."""
+        if grad_mode._enabled and _recorded(self, tensor1, tensor2):
+            return self._record_in_place("addcmul_", lambda old, a, b: old + value * a * b, tensor1, tensor2)
         first, second = _array_on_device_of(self, tensor1, "addcmul_"), _array_on_device_of(self, tensor2, "addcmul_")
         return self._inplace("addcmul_", value * first * second, operator.iadd)
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """self += value * (tensor1 / tensor2) (e.g. Adam's step)."""
+        if grad_mode._enabled and _recorded(self, tensor1, tensor2):
+            return self._record_in_place("addcdiv_", lambda old, a, b: old + value * (a / b), tensor1, tensor2)
         quotient = _array_on_device_of(self, tensor1, "addcdiv_") / _array_on_device_of(self, tensor2, "addcdiv_")
         return self._inplace("addcdiv_", quotient, operator.iadd, value)
 
     def copy_(self, source):
         """Copy source's values into self (broadcasting, casting to self's dtype)."""
-        source = source._data if isinstance(source, Tensor) else source
-        source = to_device(source, self.device)
+        source_data = to_device(source._data if isinstance(source, Tensor) else source, self.device)
 
         def assign(target, values):
             target[...] = values
 
-        return self._inplace("copy_", source, assign)
+        def copied(old, source):  # source everywhere; `where` keeps old in the graph (zero gradient), as PyTorch
+            copy = source if isinstance(source, Tensor) else Tensor._make(source_data)
+            return copy._to_dtype(self.dtype).expand(*self.shape).where(_everywhere(old), old)
+
+        if grad_mode._enabled and _recorded(self, source):
+            return self._record_in_place("copy_", copied, source)
+        return self._inplace("copy_", source_data, assign)
 
     def fill_(self, value):
         def fill(target, value):
             target[...] = value
 
+        if grad_mode._enabled and _recorded(self, value):
+            return self._record_in_place("fill_", lambda old, value: old.masked_fill(_everywhere(old), value), value)
         return self._inplace("fill_", value, fill)
 
     def zero_(self):
         return self.fill_(0)
 
     def clamp_(self, min=None, max=None):
+        if grad_mode._enabled and _recorded(self, min, max):
+            return self._record_in_place("clamp_", lambda old, low, high: old.clamp(low, high), min, max)
         xp = backend_of(self._data).xp
         return self._inplace("clamp_", None, lambda target, _: xp.clip(target, min, max, out=target))
 
@@ -374,11 +470,19 @@ class Tensor:
         return self.copy_(samples * std + mean)
 
     def __setitem__(self, index, value):
-        self._check_inplace("__setitem__")
+        """self[index] = value; in the graph, recorded as the out-of-place op movement.SetItem."""
+        index = _as_index(index, self)
+        if grad_mode._enabled and _recorded(self, value):
+            if not isinstance(value, (Tensor, int, float, bool)):
+                value = Tensor._make(_as_array(value, self.dtype, self.device))
+            return self._record_in_place(
+                "__setitem__", lambda old, value: movement.SetItem.apply(old, index, value), value
+            )
         value = value._data if isinstance(value, Tensor) else value
         if not isinstance(value, (int, float, bool, np.generic)) and type(value) is not type(self._data):
             value = _as_array(value, self.dtype, self.device)  # lists, and arrays from another device
-        self._data[_as_index(index, self)] = value
+        self._data[index] = value
+        self._counter().bump()
 
     # ----- arithmetic -------------------------------------------------------------------------
 
@@ -489,8 +593,15 @@ class Tensor:
     def log(self):
         return elementwise.Log.apply(self._floating())
 
+    def log1p(self):
+        return elementwise.Log1p.apply(self._floating())
+
     def sqrt(self):
         return elementwise.Sqrt.apply(self._floating())
+
+    def sign(self):
+        """-1, 0 or 1 by the sign of each element; outside the graph (its gradient is zero), as PyTorch."""
+        return Tensor._of_result(backend_of(self._data).xp.sign(self._data))
 
     def sin(self):
         return elementwise.Sin.apply(self._floating())
@@ -587,7 +698,7 @@ class Tensor:
         other = other if isinstance(other, Tensor) else self._operand(other, "compare")
         other_data = _array_on_device_of(self, other, "comparison")
         try:
-            return Tensor._make(compare(self._data, other_data))
+            return Tensor._of_result(compare(self._data, other_data))
         except ValueError:
             raise ShapeError(
                 f"comparison: shapes {tuple(self.shape)} and {tuple(other_data.shape)} can't be broadcast together"
@@ -625,11 +736,13 @@ class Tensor:
         """Elementwise |self - other| <= atol + rtol * |other|, as a bool tensor (NaNs match only with equal_nan)."""
         other = self._operand(other, "isclose")
         xp = backend_of(self._data).xp
-        return Tensor._make(xp.isclose(self._data, _array_on_device_of(self, other, "isclose"), rtol, atol, equal_nan))
+        return Tensor._of_result(
+            xp.isclose(self._data, _array_on_device_of(self, other, "isclose"), rtol, atol, equal_nan)
+        )
 
     def _logical(self, other, combine):
         other_data = _array_on_device_of(self, other, "logical op") if isinstance(other, Tensor) else other
-        return Tensor._make(combine(self._data, other_data))
+        return Tensor._of_result(combine(self._data, other_data))
 
     def __and__(self, other):
         return self._logical(other, operator.and_)
@@ -641,23 +754,23 @@ class Tensor:
         return self._logical(other, operator.xor)
 
     def __invert__(self):
-        return Tensor._make(~self._data)
+        return Tensor._of_result(~self._data)
 
     logical_not = __invert__
 
     @arguments.numpy_names
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(self._data.any(axis=self._axes(dim, "any"), keepdims=keepdim))
+        return Tensor._of_result(self._data.any(axis=self._axes(dim, "any"), keepdims=keepdim))
 
     @arguments.numpy_names
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(self._data.all(axis=self._axes(dim, "all"), keepdims=keepdim))
+        return Tensor._of_result(self._data.all(axis=self._axes(dim, "all"), keepdims=keepdim))
 
     def isnan(self):
-        return Tensor._make(backend_of(self._data).xp.isnan(self._data))
+        return Tensor._of_result(backend_of(self._data).xp.isnan(self._data))
 
     def isfinite(self):
-        return Tensor._make(backend_of(self._data).xp.isfinite(self._data))
+        return Tensor._of_result(backend_of(self._data).xp.isfinite(self._data))
 
     # ----- reductions -------------------------------------------------------------------------
 
@@ -723,7 +836,7 @@ class Tensor:
             raise TypeError(f"{op}: dim must be a single int; use a{op}(dim=(...)) to reduce several dims")
         axis = self._axis(dim, op)
         if self._data.ndim == 0:
-            return ReductionResult(self, Tensor._make(self._data.astype(np.int64) * 0))
+            return ReductionResult(self, Tensor._of_result(self._data.astype(np.int64) * 0))
         values = along.apply(self, axis, keepdim)
         pick = self._data.argmax if along is reduce.MaxAlong else self._data.argmin
         indices = pick(axis=axis, keepdims=keepdim) if keepdim else pick(axis=axis)
@@ -967,7 +1080,11 @@ class Tensor:
         return rearranging.masked_fill(self, mask, value)
 
     def masked_fill_(self, mask, value):
-        """masked_fill in place (outside the graph, as the other in-place updates)."""
+        """masked_fill in place."""
+        if grad_mode._enabled and _recorded(self, value):
+            return self._record_in_place(
+                "masked_fill_", lambda old, value: rearranging.masked_fill(old, mask, value), value
+            )
         return self.copy_(rearranging.masked_fill(self.detach(), mask, value))
 
     def sort(self, dim=-1, descending=False, stable=False):
@@ -994,6 +1111,20 @@ def _array_on_device_of(tensor, other, op):
     if not both_numpy and other.device != tensor.device:
         raise device_mismatch(op, [tensor.device, other.device])
     return other._data
+
+
+def _recorded(tensor, *operands):
+    """An in-place change is recorded in the graph when the tensor or an operand requires grad (grad mode on)."""
+    return tensor._requires_grad or any(isinstance(operand, Tensor) and operand._requires_grad for operand in operands)
+
+
+def _everywhere(tensor):
+    """An all-True mask of tensor's shape: where(mask, new, old) replaces every value but keeps old in the graph."""
+    return Tensor._make(backend_of(tensor._data).xp.ones(tensor.shape, dtype=bool))
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
 
 
 def _is_float(value):

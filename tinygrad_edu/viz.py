@@ -5,9 +5,10 @@ you gave it; a tensor made by an op says which op (`Mul`, `MatMul`, ...). Every 
 shape and dtype, and, once `backward()` has filled it, the norm of the tensor's `.grad`.
 Arrows follow the data, from an op's inputs to its output, down to the tensor you passed in.
 
-`backward()` frees the graph as it goes (each op's `ctx.inputs` becomes None), so a graph drawn
-after a plain `backward()` has lost its edges. To draw a graph together with its gradients, call
-`loss.backward(retain_graph=True)` first.
+Each box is an output of a node of the graph (graph.py), so a tensor that a recorded backward
+rebuilds from a saved array is the same box as the original. `backward()` frees what the graph
+saved as it goes, and with it what the boxes above would show; to draw a graph together with its
+gradients, call `loss.backward(retain_graph=True)` first.
 
     >>> import tinygrad_edu as tg
     >>> from tinygrad_edu.viz import to_dot
@@ -22,6 +23,7 @@ import shutil
 import subprocess
 
 from .backend import backend_of
+from .graph import AccumulateGrad
 
 _RENDER_FORMATS = ("svg", "png", "pdf")
 
@@ -31,32 +33,44 @@ def to_dot(tensor, names=None):
 
     `names` maps a name to a tensor, e.g. `dict(model.named_parameters())` or `{"x": x}`; named
     tensors show their name instead of "leaf". The graph is walked without recursion, so deep
-    graphs are fine (though a picture of 10,000 boxes will not be).
+    graphs are fine (though a picture of 10,000 boxes will not be). A graph recorded by
+    `backward(create_graph=True)` is drawn the same way: its gradient's ops are boxes too.
     """
     if not hasattr(tensor, "grad_fn") or not hasattr(tensor, "_data"):
         raise TypeError(f"to_dot: expected a Tensor, got {type(tensor).__name__}")
-    name_of = {id(named): name for name, named in (names or {}).items()}
-    node_id = {id(tensor): "t0"}
+    name_of = {_key(named): name for name, named in (names or {}).items()}
+    root = _key(tensor)
+    box_id = {root: "t0"}
+    tensor_of = {root: tensor}  # a tensor for each box, for its shape, dtype and gradient
     lines = [
         "digraph graph_of_tensor {",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
         '  edge [color="#555555"];',
     ]
     edges = []
-    queue = [tensor]  # breadth first, from the output back to the leaves
-    for current in queue:
-        lines.append(f"  {node_id[id(current)]} [{_node_attributes(current, name_of, current is tensor)}];")
-        inputs = current.grad_fn.inputs if current.grad_fn is not None else None
-        for parent in inputs or ():
-            if parent is None:  # an argument that needs no gradient: not part of the graph
+    queue = [root]  # breadth first, from the output back to the leaves
+    for key in queue:
+        node = key[0] if key[0] != "leaf" else None
+        lines.append(f"  {box_id[key]} [{_box_attributes(key, tensor_of[key], name_of, key == root)}];")
+        if node is None or node._released:
+            continue
+        for index, edge in enumerate(node._edges):
+            if not edge:  # a non-tensor argument, or an input that needs no gradient
                 continue
-            if id(parent) not in node_id:
-                node_id[id(parent)] = f"t{len(node_id)}"
+            parent = ("leaf", id(edge[0].variable)) if type(edge[0]) is AccumulateGrad else edge
+            if parent not in box_id:
+                box_id[parent] = f"t{len(box_id)}"
+                tensor_of[parent] = node.inputs[index]
                 queue.append(parent)
-            edges.append(f"  {node_id[id(parent)]} -> {node_id[id(current)]};")
+            edges.append(f"  {box_id[parent]} -> {box_id[key]};")
     lines.extend(edges)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _key(tensor):
+    """What a box stands for: an output of a node (a tensor rebuilt from a saved array is the same box), or a leaf."""
+    return (tensor.grad_fn, tensor._output_nr) if tensor.grad_fn is not None else ("leaf", id(tensor))
 
 
 def draw(tensor, path, names=None):
@@ -87,20 +101,20 @@ def draw(tensor, path, names=None):
     return path
 
 
-def _node_attributes(tensor, name_of, is_root):
+def _box_attributes(key, tensor, name_of, is_root):
     """The box for one tensor: what made it, its shape and dtype, and its gradient's norm if it has one."""
     if tensor.grad_fn is not None:
         title, color = tensor.grad_fn.function.__name__, "#dbe9f6"
     else:
         title, color = "leaf", "#fff2cc"
-    if id(tensor) in name_of:
-        title = name_of[id(tensor)] if tensor.grad_fn is None else f"{name_of[id(tensor)]} = {title}"
+    if key in name_of:
+        title = name_of[key] if tensor.grad_fn is None else f"{name_of[key]} = {title}"
     rows = [title, f"{tuple(tensor.shape)} {tensor.dtype.name}"]
     if tensor.device.type != "cpu":
         rows.append(str(tensor.device))
     if tensor.grad is not None:
         rows.append(f"grad norm {_norm(tensor.grad._data):.4g}")
-    if tensor.grad_fn is not None and tensor.grad_fn.inputs is None:
+    if tensor.grad_fn is not None and tensor.grad_fn._released:
         rows.append("(graph freed by backward:\nuse retain_graph=True)")
     if is_root:
         color = "#d5e8d4"

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Function
+from tinygrad_edu import ArrayFunction
 from tinygrad_edu.backend import get_array_module
 from tinygrad_edu.ops import unbroadcast
-from tinygrad_edu.testing import GradcheckError, gradcheck
+from tinygrad_edu.testing import GradcheckError, gradcheck, gradgradcheck
 
 
 def leaf(shape, device="cpu", seed=0, dtype=np.float64):
@@ -55,7 +55,7 @@ def test_requires_an_input_that_requires_grad():
 # ----- negative controls: deliberately broken backward functions must fail -------------------
 
 
-class SquareIgnoringUpstream(Function):
+class SquareIgnoringUpstream(ArrayFunction):
     """x**2 whose backward forgets to multiply by grad_output."""
 
     @staticmethod
@@ -69,7 +69,7 @@ class SquareIgnoringUpstream(Function):
         return 2 * x
 
 
-class AddWithoutUnbroadcast(Function):
+class AddWithoutUnbroadcast(ArrayFunction):
     """a + b whose backward hands the broadcast gradient back unsummed (shapes are wrong)."""
 
     @staticmethod
@@ -81,7 +81,7 @@ class AddWithoutUnbroadcast(Function):
         return grad_output, grad_output
 
 
-class MulSummingTheWrongAxes(Function):
+class MulSummingTheWrongAxes(ArrayFunction):
     """a * b whose backward sums the broadcast axes back in the wrong place (shapes are right, values wrong)."""
 
     @staticmethod
@@ -97,7 +97,7 @@ class MulSummingTheWrongAxes(Function):
         return grad_a, grad_b
 
 
-class MatMulWithTransposedGradient(Function):
+class MatMulWithTransposedGradient(ArrayFunction):
     """a @ b for square matrices whose backward forgets to transpose b: da = g @ b instead of g @ b.T."""
 
     @staticmethod
@@ -112,7 +112,7 @@ class MatMulWithTransposedGradient(Function):
         return grad_output @ b, xp.swapaxes(a, -1, -2) @ grad_output
 
 
-class SquareSignOfUpstream(Function):
+class SquareSignOfUpstream(ArrayFunction):
     """x**2 whose backward uses only the sign of grad_output: right for all-ones upstreams, not linear."""
 
     @staticmethod
@@ -126,7 +126,7 @@ class SquareSignOfUpstream(Function):
         return get_array_module(x).sign(grad_output) * 2 * x
 
 
-class ScaleInPlace(Function):
+class ScaleInPlace(ArrayFunction):
     """2 * x that writes its result into its input."""
 
     @staticmethod
@@ -139,7 +139,7 @@ class ScaleInPlace(Function):
         return 2 * grad_output
 
 
-class DoubleModifyingUpstream(Function):
+class DoubleModifyingUpstream(ArrayFunction):
     """2 * x whose backward scales grad_output in place."""
 
     @staticmethod
@@ -220,3 +220,75 @@ def test_gradcheck_needs_only_numpy():
     script = "import sys, tinygrad_edu; tinygrad_edu.testing.gradcheck; print('hypothesis' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+# ----- gradgradcheck: second derivatives, and its negative controls ----------------------------
+
+
+def test_gradgradcheck_passes_correct_second_derivatives(device):
+    a, b = leaf((3, 1), device, 1), leaf((4,), device, 2)
+    assert gradgradcheck(lambda a, b: (a * b).tanh() + a / (b * b + 1), [a, b]) is True
+    assert gradgradcheck(lambda x: x.log_softmax(-1), leaf((2, 5), device))
+
+
+class CubeWithAConstantSlope(ArrayFunction):
+    """x**3 with a right first derivative whose recorded version treats x as a constant."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        if ctx.create_graph:
+            x = x.detach()  # the bug: the slope 3 x**2 no longer depends on x
+        return grad_output * 3 * x * x
+
+
+class CubeIgnoringUpstreamWhenRecorded(ArrayFunction):
+    """x**3 whose recorded backward drops grad_output: right values for g = ones, wrong in v."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return (grad_output.detach() if ctx.create_graph else grad_output) * 3 * x * x
+
+
+class CubeAsFunction(tg.autograd.Function):
+    """The Tensor-level version of the same bug: a backward that detaches what it needs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * 3 * x.detach() ** 2
+
+
+@pytest.mark.parametrize("broken", [CubeWithAConstantSlope, CubeIgnoringUpstreamWhenRecorded, CubeAsFunction])
+def test_gradgradcheck_catches_a_wrong_second_derivative_that_gradcheck_passes(broken):
+    x = leaf((4,), seed=3)
+    assert gradcheck(broken.apply, x)  # the first derivative is right
+    with pytest.raises(GradcheckError, match="gradgradcheck .*second derivatives"):
+        gradgradcheck(broken.apply, x)
+
+
+def test_gradgradcheck_names_the_upstream_gradient_when_the_error_is_in_it():
+    x = leaf((4,), seed=3)
+    with pytest.raises(GradcheckError, match=r"input 1 is v for output 0.*input 1"):
+        gradgradcheck(CubeIgnoringUpstreamWhenRecorded.apply, x)
+
+
+def test_gradgradcheck_of_a_linear_function_is_trivially_true():
+    """Its gradient does not depend on x (only on v): the second derivative in x is 0 and is checked as 0."""
+    assert gradgradcheck(lambda x: 3 * x + 1, leaf((3,)))

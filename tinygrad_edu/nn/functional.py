@@ -1,7 +1,7 @@
 """`tinygrad_edu.nn.functional` (import as F): the layers and losses as plain functions, as in PyTorch.
 
 Each function checks its arguments, so a mistake is reported with the op's name, the shapes and
-dtypes involved and what to do, and then calls one op (a `Function` in tinygrad_edu/ops/).
+dtypes involved and what to do, and then calls one op (an `ArrayFunction` in tinygrad_edu/ops/).
 """
 
 import warnings

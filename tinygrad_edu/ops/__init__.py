@@ -1,4 +1,4 @@
-"""The op library: one `Function` subclass per op, grouped by kind, one module each.
+"""The op library: one `ArrayFunction` subclass per op, grouped by kind, one module each.
 
 Import the modules themselves (`from tinygrad_edu.ops import conv`); this package re-exports only
 the two broadcasting helpers that a new op's backward may need.

@@ -5,8 +5,9 @@ Python scalars (slopes, beta) are cast to the input's dtype, so float32 stays fl
 
 import math
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
-from ..function import Function
+from .elementwise import Sigmoid
 
 
 def _sigmoid(x):
@@ -41,7 +42,29 @@ def normal_cdf(x):
     return erfc(-x * x.dtype.type(1 / math.sqrt(2))) / 2
 
 
-class LeakyReLU(Function):
+class NormalCDF(ArrayFunction):
+    """out = Phi(x), the standard normal CDF;  dx = g * phi(x) = g * e**(-x**2 / 2) / sqrt(2 pi).
+
+    GELU's exact slope Phi(x) + x phi(x) in a recorded backward: phi is elementary, so this op closes
+    the chain of derivatives at every order.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return normal_cdf(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * _normal_density(x)
+
+
+def _normal_density(x):
+    return get_array_module(x).exp(-x * x / 2) * (1 / math.sqrt(2 * math.pi))
+
+
+class LeakyReLU(ArrayFunction):
     """out = x if x > 0 else slope * x;  dx = g where x > 0, else slope * g."""
 
     @staticmethod
@@ -57,7 +80,7 @@ class LeakyReLU(Function):
         return grad_output * slope, None
 
 
-class GELU(Function):
+class GELU(ArrayFunction):
     """out = x * Phi(x), Phi the standard normal CDF = (1 + erf(x / sqrt 2)) / 2;  dx = g * (Phi + x * phi).
 
     approximate="tanh" uses Phi ~ (1 + tanh(sqrt(2/pi) * (x + 0.044715 x**3))) / 2 and its exact derivative.
@@ -77,18 +100,30 @@ class GELU(Function):
             )
         else:
             cdf = normal_cdf(x)
-            density = xp.exp(-x * x / 2) * scalar(1 / math.sqrt(2 * math.pi))
-            slope = cdf + x * density
-        ctx.save_for_backward(slope)
+            slope = cdf + x * _normal_density(x)
+        ctx.save_for_backward(x, slope)
+        ctx.approximate = approximate
         return x * cdf
 
     @staticmethod
     def backward(ctx, grad_output):
-        (slope,) = ctx.saved_tensors
+        x, slope = ctx.saved_tensors
+        if ctx.create_graph:  # the slope again, from x with recorded ops
+            slope = _gelu_slope_recorded(x, ctx.approximate)
         return grad_output * slope, None
 
 
-class SiLU(Function):
+def _gelu_slope_recorded(x, approximate):
+    """GELU's slope written with recorded ops on the Tensor x (create_graph), as forward computes it."""
+    xp = get_array_module(x)
+    if approximate == "tanh":
+        c = math.sqrt(2 / math.pi)
+        tanh = xp.tanh(c * (x + 0.044715 * x**3))
+        return (1 + tanh) / 2 + x * (1 - tanh * tanh) / 2 * c * (1 + 3 * 0.044715 * x * x)
+    return NormalCDF.apply(x) + x * _normal_density(x)
+
+
+class SiLU(ArrayFunction):
     """out = x * sigmoid(x) (also called swish);  dx = g * s * (1 + x * (1 - s)), s = sigmoid(x)."""
 
     @staticmethod
@@ -100,10 +135,12 @@ class SiLU(Function):
     @staticmethod
     def backward(ctx, grad_output):
         x, s = ctx.saved_tensors
+        if ctx.create_graph:
+            s = Sigmoid.apply(x)
         return grad_output * s * (1 + x * (1 - s))
 
 
-class Softplus(Function):
+class Softplus(ArrayFunction):
     """out = log(1 + e**(beta x)) / beta, or x where beta x > threshold;  dx = g * sigmoid(beta x) (g past it).
 
     Computed as (max(z, 0) + log(1 + e**-|z|)) / beta with z = beta x, which never overflows.
@@ -115,10 +152,13 @@ class Softplus(Function):
         z = x * x.dtype.type(beta)
         linear = z > threshold
         smooth = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / x.dtype.type(beta)
-        ctx.save_for_backward(xp.where(linear, x.dtype.type(1), _sigmoid(z)))
+        ctx.save_for_backward(xp.where(linear, x.dtype.type(1), _sigmoid(z)), x)
+        ctx.linear, ctx.beta = linear, beta
         return xp.where(linear, x, smooth)
 
     @staticmethod
     def backward(ctx, grad_output):
-        (slope,) = ctx.saved_tensors
+        slope, x = ctx.saved_tensors
+        if ctx.create_graph:
+            slope = get_array_module(x).where(ctx.linear, 1, Sigmoid.apply(x * ctx.beta))
         return grad_output * slope, None, None

@@ -13,8 +13,10 @@ Backward is two more matmuls (dW = g @ cols.T, dcols = W.T @ g) and col2im, whic
 column's entries back where they came from in the image.
 """
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
-from ..function import Function
+from .matmul import MatMul
+from .movement import Pad
 from .windows import crop_spatial, kernel_offsets, output_size, pad_spatial, window_view
 
 
@@ -42,7 +44,7 @@ def col2im(cols, padded_shape, kernel, stride, dilation, out_shape):
     return image.transpose(1, 0, 2, 3)
 
 
-class Conv2d(Function):
+class Conv2d(ArrayFunction):
     """out = W * x + b (cross-correlation, as torch.nn.functional.conv2d), computed as W_matrix @ im2col(x).
 
     dW = g @ cols.T,  db = g summed over (N, H, W),  dx = col2im(W_matrix.T @ g).
@@ -71,6 +73,8 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if ctx.create_graph:
+            return _conv2d_backward_recorded(ctx, grad_output)
         cols, weight_matrix = ctx.saved_tensors
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
         out_channels = grad_output.shape[1]
@@ -85,3 +89,46 @@ class Conv2d(Function):
         if ctx.needs_input_grad[2]:
             grad_bias = grad_matrix.sum(axis=1)
         return grad_x, grad_weight, grad_bias, None, None, None
+
+
+def _conv2d_backward_recorded(ctx, grad_output):
+    """Conv2d's backward as recorded ops (create_graph): dx is a transposed convolution of g with W,
+    dW a convolution of x with g, so their own gradients are convolutions again, at every order."""
+    from .conv_transpose import ConvTranspose2d
+
+    cols, weight_matrix = ctx.saved_arrays
+    input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
+    (top, bottom), (left, right) = padding
+    weight = ctx.input_in_graph(1) if ctx.needs_input_grad[1] else weight_matrix.reshape(-1, input_shape[1], *kernel)
+    grad_x = grad_weight = grad_bias = None
+    if ctx.needs_input_grad[0]:
+        # output_padding makes the transposed convolution cover the whole padded input, then the padding is cut off.
+        extra = tuple(
+            padded_shape[2 + axis] - ((out_shape[axis] - 1) * stride[axis] + dilation[axis] * (kernel[axis] - 1) + 1)
+            for axis in range(2)
+        )
+        grad_padded = ConvTranspose2d.apply(grad_output, weight, None, stride, (0, 0), extra, dilation)
+        grad_x = grad_padded[:, :, top : top + input_shape[2], left : left + input_shape[3]]
+    if ctx.needs_input_grad[1]:
+        if ctx.needs_input_grad[0]:
+            x_padded = Pad.apply(ctx.input_in_graph(0), ((0, 0), (0, 0), (top, bottom), (left, right)), 0)
+            grad_weight = window_correlation(x_padded, grad_output, kernel, stride, dilation)
+        else:  # x is a constant: its im2col columns were saved
+            xp = get_array_module(grad_output)
+            grad_matrix = xp.transpose(grad_output, (1, 0, 2, 3)).reshape(grad_output.shape[1], -1)
+            grad_weight = MatMul.apply(grad_matrix, cols.T).reshape(grad_output.shape[1], -1, *kernel)
+    if ctx.needs_input_grad[2]:
+        grad_bias = grad_output.sum(axis=(0, 2, 3))
+    return grad_x, grad_weight, grad_bias, None, None, None
+
+
+def window_correlation(image_padded, gradient, kernel, stride, dilation):
+    """sum over n, y, x of gradient[n, o, y, x] * image_padded[n, c, y*s + i*d, x*s + j*d], shape (O, C, kh, kw).
+
+    That is a weight gradient, computed as a recorded Conv2d: batch and channels swap places, so do
+    stride and dilation, and the gradient serves as the filters.
+    """
+    images = get_array_module(image_padded).transpose(image_padded, (1, 0, 2, 3))  # arrays (constants) or Tensors
+    filters = get_array_module(gradient).transpose(gradient, (1, 0, 2, 3))
+    correlation = Conv2d.apply(images, filters, None, dilation, ((0, 0), (0, 0)), stride)  # (C, O, kh', kw')
+    return get_array_module(correlation).transpose(correlation[:, :, : kernel[0], : kernel[1]], (1, 0, 2, 3))

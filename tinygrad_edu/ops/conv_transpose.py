@@ -13,12 +13,13 @@ It is conv2d's input gradient run forwards: `cols = W_matrix.T @ x`, then col2im
 conv2d's forward: im2col of the gradient, dx = W_matrix @ cols(g), dW = x @ cols(g).T.
 """
 
-from ..function import Function
-from .conv import col2im, im2col
+from ..array_function import ArrayFunction
+from .conv import Conv2d, col2im, im2col, window_correlation
+from .movement import Pad
 from .windows import crop_spatial, pad_spatial
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(ArrayFunction):
     """out = col2im(W_matrix.T @ x) cropped by padding, + b, with W of shape (C_in, C_out, kh, kw);
 
     dx = W_matrix @ im2col(g),  dW = x_matrix @ im2col(g).T,  db = g summed over (N, H, W).
@@ -47,6 +48,8 @@ class ConvTranspose2d(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if ctx.create_graph:
+            return _conv_transpose2d_backward_recorded(ctx, grad_output)
         x_matrix, weight_matrix = ctx.saved_tensors
         input_shape, kernel, stride, pads, dilation = ctx.geometry
         batch, in_channels, height, width = input_shape
@@ -60,3 +63,25 @@ class ConvTranspose2d(Function):
         if ctx.needs_input_grad[2]:
             grad_bias = grad_output.sum(axis=(0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None, None, None
+
+
+def _conv_transpose2d_backward_recorded(ctx, grad_output):
+    """The backward as recorded ops (create_graph): dx is conv2d of the padded g with W, dW the
+    correlation of g's windows with x (conv.window_correlation), both differentiable again."""
+    x_matrix, weight_matrix = ctx.saved_arrays
+    input_shape, kernel, stride, pads, dilation = ctx.geometry
+    batch, in_channels, height, width = input_shape
+    grad_full = Pad.apply(grad_output, ((0, 0), (0, 0), *pads), 0)
+    grad_x = grad_weight = grad_bias = None
+    if ctx.needs_input_grad[0]:
+        weight = ctx.input_in_graph(1) if ctx.needs_input_grad[1] else weight_matrix.reshape(in_channels, -1, *kernel)
+        grad_x = Conv2d.apply(grad_full, weight, None, stride, ((0, 0), (0, 0)), dilation)[:, :, :height, :width]
+    if ctx.needs_input_grad[1]:
+        if ctx.needs_input_grad[0]:
+            x = ctx.input_in_graph(0)
+        else:  # a constant x, from the matrix forward kept
+            x = x_matrix.reshape(in_channels, batch, height, width).transpose(1, 0, 2, 3)
+        grad_weight = window_correlation(grad_full, x, kernel, stride, dilation)
+    if ctx.needs_input_grad[2]:
+        grad_bias = grad_output.sum(axis=(0, 2, 3))
+    return grad_x, grad_weight, grad_bias, None, None, None, None

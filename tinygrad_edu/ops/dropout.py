@@ -1,11 +1,11 @@
 """Dropout: zero random elements during training and scale the rest so the expected value stays x."""
 
 from .. import random
+from ..array_function import ArrayFunction
 from ..backend import backend_of
-from ..function import Function
 
 
-class Dropout(Function):
+class Dropout(ArrayFunction):
     """out = x * mask / (1 - p) with mask[i] = 1 with probability 1 - p;  dx = g * mask / (1 - p).
 
     The mask comes from the seeded generator of x's device, so `manual_seed` makes it repeatable.

@@ -3,13 +3,13 @@
 Binary ops broadcast like numpy; their backward sums the gradient back with `unbroadcast`.
 """
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
 from ..errors import IntegerDivisionByZero
-from ..function import Function
 from .broadcasting import unbroadcast
 
 
-class Add(Function):
+class Add(ArrayFunction):
     """out = a + b;  da = g,  db = g."""
 
     @staticmethod
@@ -23,7 +23,7 @@ class Add(Function):
         return unbroadcast(grad_output, a_shape), unbroadcast(grad_output, b_shape)
 
 
-class Sub(Function):
+class Sub(ArrayFunction):
     """out = a - b;  da = g,  db = -g."""
 
     @staticmethod
@@ -38,39 +38,43 @@ class Sub(Function):
         return unbroadcast(grad_output, a_shape), grad_b
 
 
-class Mul(Function):
+class Mul(ArrayFunction):
     """out = a * b;  da = g * b,  db = g * a."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # Each input is saved only for the other's gradient, as PyTorch: `c = c * 2` may then change c in place.
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.shapes = a.shape, b.shape
         return a * b
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        grad_a = unbroadcast(grad_output * b, a.shape) if ctx.needs_input_grad[0] else None
-        grad_b = unbroadcast(grad_output * a, b.shape) if ctx.needs_input_grad[1] else None
+        a_shape, b_shape = ctx.shapes
+        grad_a = unbroadcast(grad_output * b, a_shape) if ctx.needs_input_grad[0] else None
+        grad_b = unbroadcast(grad_output * a, b_shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
-class Div(Function):
+class Div(ArrayFunction):
     """out = a / b;  da = g / b,  db = -g * a / b**2."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        ctx.a_shape = a.shape
         return a / b
 
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        grad_a = unbroadcast(grad_output / b, a.shape) if ctx.needs_input_grad[0] else None
+        grad_a = unbroadcast(grad_output / b, ctx.a_shape) if ctx.needs_input_grad[0] else None
         grad_b = unbroadcast(-grad_output * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
         return grad_a, grad_b
 
 
-class Remainder(Function):
+class Remainder(ArrayFunction):
     """out = a mod b with the sign of b (Python's %, torch.remainder);  da = g,  db = -g * floor(a / b)."""
 
     @staticmethod
@@ -89,7 +93,7 @@ class Remainder(Function):
         return grad_a, grad_b
 
 
-class FloorDivide(Function):
+class FloorDivide(ArrayFunction):
     """out = floor(a / b). Piecewise constant, so PyTorch gives it no gradient: tensor.py calls it under no_grad."""
 
     @staticmethod
@@ -106,7 +110,7 @@ def _check_integer_divisor(b, op):
         )
 
 
-class Pow(Function):
+class Pow(ArrayFunction):
     """out = a ** b;  da = g * b * a**(b-1),  db = g * out * log(a)."""
 
     @staticmethod
@@ -130,7 +134,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class Neg(Function):
+class Neg(ArrayFunction):
     """out = -x;  dx = -g."""
 
     @staticmethod
@@ -142,7 +146,7 @@ class Neg(Function):
         return -grad_output
 
 
-class Abs(Function):
+class Abs(ArrayFunction):
     """out = |x|;  dx = g * sign(x)  (0 at x = 0, as PyTorch)."""
 
     @staticmethod
@@ -156,7 +160,7 @@ class Abs(Function):
         return grad_output * get_array_module(x).sign(x)
 
 
-class Exp(Function):
+class Exp(ArrayFunction):
     """out = e**x;  dx = g * out."""
 
     @staticmethod
@@ -171,7 +175,7 @@ class Exp(Function):
         return grad_output * out
 
 
-class Log(Function):
+class Log(ArrayFunction):
     """out = ln(x);  dx = g / x."""
 
     @staticmethod
@@ -185,7 +189,21 @@ class Log(Function):
         return grad_output / x
 
 
-class Sqrt(Function):
+class Log1p(ArrayFunction):
+    """out = ln(1 + x), accurate for small x;  dx = g / (1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return get_array_module(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output / (1 + x)
+
+
+class Sqrt(ArrayFunction):
     """out = sqrt(x);  dx = g / (2 * out)."""
 
     @staticmethod
@@ -200,7 +218,7 @@ class Sqrt(Function):
         return grad_output / (2 * out)
 
 
-class Sin(Function):
+class Sin(ArrayFunction):
     """out = sin(x);  dx = g * cos(x)."""
 
     @staticmethod
@@ -214,7 +232,7 @@ class Sin(Function):
         return grad_output * get_array_module(x).cos(x)
 
 
-class Cos(Function):
+class Cos(ArrayFunction):
     """out = cos(x);  dx = -g * sin(x)."""
 
     @staticmethod
@@ -228,7 +246,7 @@ class Cos(Function):
         return -grad_output * get_array_module(x).sin(x)
 
 
-class Tanh(Function):
+class Tanh(ArrayFunction):
     """out = tanh(x);  dx = g * (1 - out**2)."""
 
     @staticmethod
@@ -243,7 +261,7 @@ class Tanh(Function):
         return grad_output * (1 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(ArrayFunction):
     """out = 1 / (1 + e**-x);  dx = g * out * (1 - out)."""
 
     @staticmethod
@@ -261,7 +279,7 @@ class Sigmoid(Function):
         return grad_output * out * (1 - out)
 
 
-class ReLU(Function):
+class ReLU(ArrayFunction):
     """out = max(x, 0);  dx = g where x > 0, else 0  (relu'(0) = 0, as PyTorch)."""
 
     @staticmethod
@@ -276,7 +294,7 @@ class ReLU(Function):
         return grad_output * (out > 0)
 
 
-class Clamp(Function):
+class Clamp(ArrayFunction):
     """out = min(max(x, low), high);  dx = g where low <= x <= high (bounds included, as PyTorch).
 
     `low` and `high` are numbers, arrays or None. Array bounds get their own gradient:
@@ -305,7 +323,7 @@ class Clamp(Function):
         return grad_x, grad_low, grad_high
 
 
-class Maximum(Function):
+class Maximum(ArrayFunction):
     """out = max(a, b) elementwise;  the larger input gets g; on a tie each gets g / 2 (as PyTorch)."""
 
     @staticmethod
@@ -316,11 +334,10 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
-        return _split_between(ctx, grad_output, a, b, share_a)
+        return _split_between(ctx, grad_output, a, b, a > b)
 
 
-class Minimum(Function):
+class Minimum(ArrayFunction):
     """out = min(a, b) elementwise;  the smaller input gets g; on a tie each gets g / 2 (as PyTorch)."""
 
     @staticmethod
@@ -331,19 +348,21 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad_output):
         a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        return _split_between(ctx, grad_output, a, b, share_a)
+        return _split_between(ctx, grad_output, a, b, a < b)
 
 
-def _split_between(ctx, grad_output, a, b, share_a):
-    """Send share_a of the gradient to a and the rest to b, each summed back to its shape."""
-    share_a = share_a.astype(grad_output.dtype)
-    grad_a = unbroadcast(grad_output * share_a, a.shape) if ctx.needs_input_grad[0] else None
-    grad_b = unbroadcast(grad_output * (1 - share_a), b.shape) if ctx.needs_input_grad[1] else None
-    return grad_a, grad_b
+def _split_between(ctx, grad_output, a, b, a_wins):
+    """g to a where a_wins, to b where b wins, half to each on a tie; each summed back to its shape."""
+    xp = get_array_module(grad_output)
+    grad_a = xp.where(a == b, grad_output / 2, xp.where(a_wins, grad_output, 0))
+    grad_b = grad_output - grad_a
+    return (
+        unbroadcast(grad_a, a.shape) if ctx.needs_input_grad[0] else None,
+        unbroadcast(grad_b, b.shape) if ctx.needs_input_grad[1] else None,
+    )
 
 
-class Where(Function):
+class Where(ArrayFunction):
     """out = a where condition else b;  da = g where condition,  db = g elsewhere."""
 
     @staticmethod
@@ -362,7 +381,7 @@ class Where(Function):
         return None, grad_a, grad_b
 
 
-class Cast(Function):
+class Cast(ArrayFunction):
     """out = x converted to another dtype;  dx = g converted back."""
 
     @staticmethod
@@ -372,10 +391,12 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if ctx.create_graph:
+            return Cast.apply(grad_output, ctx.input_dtype), None
         return grad_output.astype(ctx.input_dtype), None
 
 
-class Clone(Function):
+class Clone(ArrayFunction):
     """out = a copy of x;  dx = g."""
 
     @staticmethod

@@ -3,9 +3,11 @@
 `reduction` is "mean", "sum" or "none", as in PyTorch. Rows are samples, columns classes.
 """
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
-from ..function import Function
 from .broadcasting import unbroadcast
+from .movement import IndexedAdd
+from .reduce import LogSoftmax
 
 
 def _reduce_rows(loss_rows, reduction, divisor):
@@ -22,7 +24,7 @@ def _expand_rows(grad_output, reduction, divisor):
     return grad_output / divisor if reduction == "mean" else grad_output
 
 
-class CrossEntropy(Function):
+class CrossEntropy(ArrayFunction):
     """loss = -sum_c q[c] * log_softmax(x)[c] per row;  dx = g * (softmax(x) * sum_c q[c] - q).
 
     q is the target distribution: one-hot of the class (or the given probabilities), smoothed to
@@ -67,20 +69,41 @@ class CrossEntropy(Function):
             target_slope = -(1 - label_smoothing) * log_probs
             if class_weight is not None:
                 target_slope = target_slope * class_weight
-        ctx.save_for_backward(exps / sums, target_distribution, target_slope)
+        ctx.save_for_backward(exps / sums, target_distribution, target_slope, logits, target)
         ctx.reduction, ctx.divisor = reduction, divisor
+        ctx.class_weight, ctx.label_smoothing = class_weight, label_smoothing
         return _reduce_rows(loss_rows, reduction, divisor)
 
     @staticmethod
     def backward(ctx, grad_output):
-        probs, target_distribution, target_slope = ctx.saved_tensors
+        probs, target_distribution, target_slope, logits, target = ctx.saved_tensors
+        if ctx.create_graph:  # the softmax and the smoothed target again, from the inputs with recorded ops
+            probs, target_distribution, target_slope = _cross_entropy_terms_recorded(
+                ctx, logits, target, target_distribution
+            )
         grad_rows = _expand_rows(grad_output, ctx.reduction, ctx.divisor)
         grad_logits = probs * target_distribution.sum(axis=1, keepdims=True) - target_distribution
         grad_target = None if target_slope is None else target_slope * grad_rows
         return grad_logits * grad_rows, grad_target, None, None, None, None
 
 
-class NLLLoss(Function):
+def _cross_entropy_terms_recorded(ctx, logits, target, target_distribution):
+    """probs, q and dq/dg as CrossEntropy's forward computes them, on Tensors (create_graph)."""
+    xp = get_array_module(logits)
+    log_probs = LogSoftmax.apply(logits, 1)
+    weight, smoothing = ctx.class_weight, ctx.label_smoothing
+    target_slope = None
+    if ctx.needs_input_grad[1]:  # probabilities that require grad: q is made of them
+        target_distribution = target * (1 - smoothing) + smoothing / logits.shape[1] if smoothing else target
+        if weight is not None:
+            target_distribution = target_distribution * weight
+        target_slope = -(1 - smoothing) * log_probs
+        if weight is not None:
+            target_slope = target_slope * weight
+    return xp.exp(log_probs), target_distribution, target_slope
+
+
+class NLLLoss(ArrayFunction):
     """loss = -w[y] * log_probs[y] per row (0 for ignored rows);  d log_probs = -w[y] * g at column y, 0 elsewhere.
 
     "mean" divides by the summed weight w[y] of the counted rows, as PyTorch.
@@ -102,15 +125,19 @@ class NLLLoss(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        safe_target, row_weight = ctx.saved_tensors
-        xp = get_array_module(grad_output)
+        safe_target, row_weight = ctx.saved_arrays
         grad_rows = _expand_rows(grad_output, ctx.reduction, ctx.divisor)
+        if ctx.create_graph:  # the scatter into column y of each row, as a recorded op
+            rows = get_array_module(safe_target).arange(ctx.shape[0])
+            values = (-row_weight[:, None] * grad_rows).reshape(-1)
+            return IndexedAdd.apply(values, ctx.shape, (rows, safe_target[:, 0])), None, None, None, None
+        xp = get_array_module(grad_output)
         grad = xp.zeros(ctx.shape, dtype=grad_output.dtype)
         xp.put_along_axis(grad, safe_target, -row_weight[:, None] * grad_rows, axis=1)
         return grad, None, None, None, None
 
 
-class MeanSquaredError(Function):
+class MeanSquaredError(ArrayFunction):
     """loss = (x - y)**2 elementwise, then reduced;  dx = g * 2 (x - y) (/ n for "mean"),  dy = -dx.
 
     x and y may broadcast against each other; their gradients are summed back to their shapes.
@@ -120,22 +147,24 @@ class MeanSquaredError(Function):
     def forward(ctx, input, target, reduction):
         difference = input - target
         squares = difference * difference
-        ctx.save_for_backward(difference)
-        ctx.shapes, ctx.reduction = (input.shape, target.shape), reduction
+        ctx.save_for_backward(difference, input, target)
+        ctx.shapes, ctx.reduction, ctx.count = (input.shape, target.shape), reduction, squares.size
         return _reduce_rows(squares.reshape(-1), reduction, squares.size) if reduction != "none" else squares
 
     @staticmethod
     def backward(ctx, grad_output):
-        (difference,) = ctx.saved_tensors
+        difference, input, target = ctx.saved_tensors
+        if ctx.create_graph:  # the difference again, recorded
+            difference = input - target
         input_shape, target_shape = ctx.shapes
-        scale = grad_output * 2 if ctx.reduction != "mean" else grad_output * (2 / difference.size)
+        scale = grad_output * 2 if ctx.reduction != "mean" else grad_output * (2 / ctx.count)
         grad = difference * scale
         grad_input = unbroadcast(grad, input_shape) if ctx.needs_input_grad[0] else None
         grad_target = unbroadcast(-grad, target_shape) if ctx.needs_input_grad[1] else None
         return grad_input, grad_target, None
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(ArrayFunction):
     """loss = -(y * log(p) + (1 - y) * log(1 - p)) elementwise, each log clamped to >= -100 (as PyTorch);
     dp = g * (p - y) / max(p * (1 - p), 1e-12),  dy = g * (log(1 - p) - log(p))  (unclamped, as PyTorch).
     """
@@ -153,8 +182,10 @@ class BinaryCrossEntropy(Function):
         xp = get_array_module(probs)
         grad_probs = grad_target = None
         if ctx.needs_input_grad[0]:
-            grad_probs = grad_output * (probs - target) / xp.maximum(probs * (1 - probs), probs.dtype.type(1e-12))
+            grad_probs = grad_output * (probs - target) / xp.maximum(probs * (1 - probs), 1e-12)
         if ctx.needs_input_grad[1]:
+            if ctx.create_graph:  # the logs again, recorded
+                log_p, log_not_p = xp.log(probs), xp.log(1 - probs)
             grad_target = grad_output * (log_not_p - log_p)
         return grad_probs, grad_target
 
@@ -172,7 +203,7 @@ def _softplus(x):
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(ArrayFunction):
     """loss = pw * y * softplus(-x) + (1 - y) * softplus(x) elementwise, i.e. BCE of sigmoid(x), stably;
     dx = g * ((1 - y) * sigmoid(x) - pw * y * sigmoid(-x)),  dy = g * (pw * softplus(-x) - softplus(x)),
     dpw = g * y * softplus(-x). pos_weight (pw) is 1 when None.
@@ -190,6 +221,9 @@ class BinaryCrossEntropyWithLogits(Function):
     def backward(ctx, grad_output):
         logits, target, pos_weight, softplus_neg, softplus_pos = ctx.saved_tensors
         xp = get_array_module(logits)
+        if ctx.create_graph:  # the softplus terms again, recorded
+            softplus_neg = _softplus(-logits)
+            softplus_pos = softplus_neg + logits
         weighted_target = target if pos_weight is None else pos_weight * target
         grad_logits = grad_target = grad_pos_weight = None
         if ctx.needs_input_grad[0]:

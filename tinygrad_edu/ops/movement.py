@@ -1,11 +1,11 @@
 """Movement ops: they move or select elements without arithmetic, so backward moves the gradient back."""
 
+from ..array_function import ArrayFunction
 from ..backend import backend_of, get_array_module, to_device
-from ..function import Function
 from .broadcasting import unbroadcast
 
 
-class Reshape(Function):
+class Reshape(ArrayFunction):
     """out = x with a new shape (same elements, row-major order);  dx = g reshaped back."""
 
     @staticmethod
@@ -18,7 +18,7 @@ class Reshape(Function):
         return grad_output.reshape(ctx.shape), None
 
 
-class Permute(Function):
+class Permute(ArrayFunction):
     """out = x with its axes reordered (out.shape[i] = x.shape[dims[i]]);  dx = g with the inverse order."""
 
     @staticmethod
@@ -31,10 +31,10 @@ class Permute(Function):
         inverse = [0] * len(ctx.dims)
         for position, axis in enumerate(ctx.dims):
             inverse[axis] = position
-        return grad_output.transpose(inverse), None
+        return get_array_module(grad_output).transpose(grad_output, inverse), None
 
 
-class Expand(Function):
+class Expand(ArrayFunction):
     """out = x broadcast to `shape` (a view);  dx = g summed over the broadcast axes."""
 
     @staticmethod
@@ -47,23 +47,44 @@ class Expand(Function):
         return unbroadcast(grad_output, ctx.shape), None
 
 
-class GetItem(Function):
+class GetItem(ArrayFunction):
     """out = x[index];  dx = zeros with g added at index (repeated indices add up)."""
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
+        ctx.shape, ctx.index = x.shape, index
         return x[index]
 
     @staticmethod
     def backward(ctx, grad_output):
-        backend = backend_of(grad_output)
-        grad = backend.xp.zeros(ctx.shape, dtype=ctx.dtype)
-        if _may_repeat(ctx.index):
-            backend.scatter_add(grad, ctx.index, grad_output)
-        else:  # slices, ints and masks pick each element at most once: plain assignment is enough
-            grad[ctx.index] = grad_output
-        return grad, None
+        if ctx.create_graph:
+            return IndexedAdd.apply(grad_output, ctx.shape, ctx.index), None
+        return added_at(grad_output, ctx.shape, ctx.index), None
+
+
+def added_at(values, shape, index):
+    """zeros(shape) with `values` added at `index` (repeated indices add up)."""
+    backend = backend_of(values)
+    out = backend.xp.zeros(shape, dtype=values.dtype)
+    if _may_repeat(index):
+        backend.scatter_add(out, index, values)
+    else:  # slices, ints and masks pick each element at most once: plain assignment is enough
+        out[index] = values
+    return out
+
+
+class IndexedAdd(ArrayFunction):
+    """out = zeros(shape) with x added at index (GetItem's backward, recorded);  dx = g[index]."""
+
+    @staticmethod
+    def forward(ctx, x, shape, index):
+        ctx.index = index
+        return added_at(x, shape, index)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        picked = GetItem.apply(grad_output, ctx.index) if ctx.create_graph else grad_output[ctx.index]
+        return picked, None, None
 
 
 def _may_repeat(index):
@@ -72,7 +93,31 @@ def _may_repeat(index):
     return any(getattr(part, "dtype", None) is not None and part.dtype.kind in "iu" and part.ndim > 0 for part in parts)
 
 
-class Cat(Function):
+class SetItem(ArrayFunction):
+    """out = x with out[index] = value (`x[index] = value` recorded in the graph);
+    dx = g with 0 at index,  dvalue = g[index] summed back to value's shape."""
+
+    @staticmethod
+    def forward(ctx, x, index, value):
+        out = x.copy()
+        out[index] = value
+        ctx.index, ctx.value_shape = index, getattr(value, "shape", None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad_value = None
+        if ctx.needs_input_grad[2]:
+            grad_value = unbroadcast(grad_output[ctx.index], ctx.value_shape)
+        if ctx.create_graph:  # the copy with zeros written in, recorded
+            grad_x = SetItem.apply(grad_output, ctx.index, 0)
+        else:
+            grad_x = grad_output.copy()
+            grad_x[ctx.index] = 0
+        return grad_x, None, grad_value
+
+
+class Cat(ArrayFunction):
     """out = the inputs joined along `axis`;  each input gets its slice of g."""
 
     @staticmethod
@@ -93,7 +138,7 @@ class Cat(Function):
         return (None, *grads)
 
 
-class Pad(Function):
+class Pad(ArrayFunction):
     """out = x with `value` added around it (`widths` is numpy's ((before, after), ...));  dx = the inner part of g."""
 
     @staticmethod
@@ -107,7 +152,7 @@ class Pad(Function):
         return grad_output[inner], None, None
 
 
-class ToDevice(Function):
+class ToDevice(ArrayFunction):
     """out = x copied to another device;  dx = g copied back to x's device."""
 
     moves_data = True
@@ -119,4 +164,6 @@ class ToDevice(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
+        if ctx.create_graph:
+            return ToDevice.apply(grad_output, ctx.source), None
         return to_device(grad_output, ctx.source), None

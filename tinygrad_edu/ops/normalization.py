@@ -1,10 +1,10 @@
 """Batch normalisation: standardise each channel, then scale and shift it with learned w and b."""
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
-from ..function import Function
 
 
-class BatchNorm(Function):
+class BatchNorm(ArrayFunction):
     """y = (x - mean) * invstd * w + b per channel (axis 1), with invstd = 1 / sqrt(var + eps).
 
     With batch statistics (training) mean and var are the batch's own, and the running statistics
@@ -32,15 +32,18 @@ class BatchNorm(Function):
             out = out * weight.reshape(channel_shape)
         if bias is not None:
             out = out + bias.reshape(channel_shape)
-        ctx.save_for_backward(x_hat, weight, invstd)
-        ctx.batch_statistics = batch_statistics
+        ctx.save_for_backward(x_hat, weight, invstd, x)
+        ctx.batch_statistics, ctx.eps = batch_statistics, eps
+        ctx.mean = None if batch_statistics else mean
         return out
 
     @staticmethod
     def backward(ctx, grad_output):
-        x_hat, weight, invstd = ctx.saved_tensors
+        x_hat, weight, invstd, x = ctx.saved_tensors
         axes = (0,) + tuple(range(2, x_hat.ndim))
         channel_shape = (1, -1) + (1,) * (x_hat.ndim - 2)
+        if ctx.create_graph:  # x_hat and invstd again, from x with recorded ops
+            x_hat, invstd = _standardized_recorded(x, ctx, axes, channel_shape, invstd)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
             grad_x_hat = grad_output if weight is None else grad_output * weight.reshape(channel_shape)
@@ -57,6 +60,16 @@ class BatchNorm(Function):
         if ctx.needs_input_grad[2]:
             grad_bias = grad_output.sum(axis=axes)
         return grad_x, grad_weight, grad_bias, None, None, None, None, None
+
+
+def _standardized_recorded(x, ctx, axes, channel_shape, running_invstd):
+    """(x_hat, invstd) as forward computes them, with recorded ops on the Tensor x (create_graph)."""
+    if not ctx.batch_statistics:  # the running statistics are constants
+        return (x - ctx.mean.reshape(channel_shape)) * running_invstd.reshape(channel_shape), running_invstd
+    xp = get_array_module(x)
+    centered = x - x.mean(axis=axes, keepdims=True)
+    invstd = 1 / xp.sqrt((centered * centered).mean(axis=axes) + ctx.eps)
+    return centered * invstd.reshape(channel_shape), invstd
 
 
 def _update_running_statistics(running_mean, running_var, mean, var, count, momentum):

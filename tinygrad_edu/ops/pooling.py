@@ -6,12 +6,13 @@ PyTorch); average pooling spreads it evenly over the window. Where windows overl
 gradients an element receives add up.
 """
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
-from ..function import Function
+from .movement import IndexedAdd, SetItem
 from .windows import crop_spatial, kernel_offsets, pad_spatial, window_view
 
 
-class MaxPool2d(Function):
+class MaxPool2d(ArrayFunction):
     """out = max of each window of the -inf padded input;  dx = g at each window's argmax, summed.
 
     The windows are one strided view (N, C, out_h, out_w, kh*kw); argmax over the last axis picks
@@ -29,9 +30,12 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad_output):
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
-        xp = get_array_module(grad_output)
-        (winners,) = ctx.saved_tensors
+        (winners,) = ctx.saved_arrays
         winners = winners[..., 0]
+        if ctx.create_graph:
+            positions = winner_positions(winners, input_shape[3], kernel, stride, padding, dilation, out_shape)
+            return _sent_to_positions(grad_output, positions, input_shape), None, None, None, None, None
+        xp = get_array_module(grad_output)
         grad_padded = xp.zeros(padded_shape, dtype=grad_output.dtype)
         for i, j, rows, columns in kernel_offsets(kernel, stride, dilation, out_shape):
             grad_padded[:, :, rows, columns] += grad_output * (winners == i * kernel[1] + j)
@@ -53,22 +57,35 @@ def _windows_and_winners(x, kernel, stride, padding, dilation, out_shape):
 
 
 def max_pool2d_indices(x, kernel, stride, padding, dilation, out_shape):
-    """Where each window's maximum sits in its (H, W) input plane, as the flat index row * W + column (int64).
-
-    Tap t of the window at output (y, x) is input row y*s + (t // kw)*d - top (and likewise for the
-    column): the indices max_pool2d(return_indices=True) returns and max_unpool2d takes.
-    """
-    xp = get_array_module(x)
+    """Where each window's maximum sits in its (H, W) input plane, as the flat index row * W + column (int64):
+    the indices max_pool2d(return_indices=True) returns and max_unpool2d takes."""
     _, _, winners = _windows_and_winners(x, kernel, stride, padding, dilation, out_shape)
-    winners = winners[..., 0]
+    return winner_positions(winners[..., 0], x.shape[3], kernel, stride, padding, dilation, out_shape)
+
+
+def winner_positions(winners, width, kernel, stride, padding, dilation, out_shape):
+    """Flat input positions row * W + column of each window's winning tap: tap t of the window at
+    output (y, x) is input row y*s + (t // kw)*d - top, and likewise for the column."""
+    xp = get_array_module(winners)
     out_rows = xp.arange(out_shape[0]).reshape(-1, 1)
     out_columns = xp.arange(out_shape[1]).reshape(1, -1)
     rows = out_rows * stride[0] + (winners // kernel[1]) * dilation[0] - padding[0][0]
     columns = out_columns * stride[1] + (winners % kernel[1]) * dilation[1] - padding[1][0]
-    return (rows * x.shape[3] + columns).astype(xp.int64)
+    return (rows * width + columns).astype(xp.int64)
 
 
-class MaxUnpool2d(Function):
+def _sent_to_positions(grad_output, positions, input_shape):
+    """Max pooling's backward as a recorded op: each window's g added at its winner's flat position."""
+    planes = input_shape[0] * input_shape[1]
+    plane_rows = get_array_module(positions).arange(planes).reshape(-1, 1)
+    values = grad_output.reshape(planes, -1)
+    plane_size = input_shape[2] * input_shape[3]
+    return IndexedAdd.apply(values, (planes, plane_size), (plane_rows, positions.reshape(planes, -1))).reshape(
+        input_shape
+    )
+
+
+class MaxUnpool2d(ArrayFunction):
     """out = zeros of out_shape with x[n, c, i] written at the flat position indices[n, c, i] of plane (n, c);
 
     dx = g read back at those positions. max_pool2d(return_indices=True)'s partial inverse: each
@@ -95,7 +112,7 @@ class MaxUnpool2d(Function):
         return grad_output.reshape(planes, -1)[plane_rows, flat_indices].reshape(ctx.input_shape), None, None
 
 
-class MaxPool2dTiles(Function):
+class MaxPool2dTiles(ArrayFunction):
     """MaxPool2d's fast path for kernel == stride, no padding, no dilation: the windows tile the image.
 
     Then tap (i, j) of every window is the strided slice x[:, :, i::kh, j::kw] (cut to whole tiles),
@@ -117,9 +134,16 @@ class MaxPool2dTiles(Function):
 
     @staticmethod
     def backward(ctx, grad_output):
-        x, out = ctx.saved_tensors
-        xp = get_array_module(grad_output)
+        x, out = ctx.saved_arrays
         out_shape = out.shape[2:]
+        if ctx.create_graph:
+            no_padding = ((0, 0), (0, 0))
+            _, _, winners = _windows_and_winners(x, ctx.kernel, ctx.kernel, no_padding, (1, 1), out_shape)
+            positions = winner_positions(
+                winners[..., 0], x.shape[3], ctx.kernel, ctx.kernel, no_padding, (1, 1), out_shape
+            )
+            return _sent_to_positions(grad_output, positions, x.shape), None
+        xp = get_array_module(grad_output)
         covered = tuple(size * k for size, k in zip(out_shape, ctx.kernel)) == x.shape[2:]
         # Rows and columns past the last whole tile get 0.
         grad_x = xp.empty_like(x, dtype=grad_output.dtype) if covered else xp.zeros_like(x, dtype=grad_output.dtype)
@@ -141,7 +165,7 @@ def _tile_taps(x, kernel, out_shape):
         yield rows, columns, x[:, :, rows, columns]
 
 
-class AvgPool2d(Function):
+class AvgPool2d(ArrayFunction):
     """out = sum of each window of the zero-padded input / divisor;  dx = g / divisor added to each tap.
 
     `divisor` has the output's spatial shape: kh*kw, or fewer cells where count_include_pad=False
@@ -163,8 +187,15 @@ class AvgPool2d(Function):
     @staticmethod
     def backward(ctx, grad_output):
         input_shape, padded_shape, kernel, stride, padding = ctx.geometry
-        xp = get_array_module(grad_output)
         share = grad_output / ctx.divisor
+        if ctx.create_graph:  # each tap's share written into zeros (SetItem, recorded), then summed
+            zeros = get_array_module(ctx.divisor).zeros(padded_shape, dtype=ctx.divisor.dtype)
+            grad_padded = None
+            for _, _, rows, columns in kernel_offsets(kernel, stride, (1, 1), ctx.divisor.shape):
+                tap = SetItem.apply(zeros, (slice(None), slice(None), rows, columns), share)
+                grad_padded = tap if grad_padded is None else grad_padded + tap
+            return crop_spatial(grad_padded, padding, *input_shape[2:]), None, None, None, None
+        xp = get_array_module(grad_output)
         grad_padded = xp.zeros(padded_shape, dtype=grad_output.dtype)
         for _, _, rows, columns in kernel_offsets(kernel, stride, (1, 1), share.shape[2:]):
             grad_padded[:, :, rows, columns] += share

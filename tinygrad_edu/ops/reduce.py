@@ -3,8 +3,8 @@
 The gradient of a reduction is the upstream gradient broadcast back over the reduced axes.
 """
 
+from ..array_function import ArrayFunction
 from ..backend import get_array_module
-from ..function import Function
 
 
 def expand_reduced(grad, input_shape, axes, keepdim):
@@ -23,7 +23,7 @@ def reduced_count(shape, axes):
     return count
 
 
-class Sum(Function):
+class Sum(ArrayFunction):
     """out = sum of x over axes;  dx = g broadcast back."""
 
     @staticmethod
@@ -36,7 +36,7 @@ class Sum(Function):
         return expand_reduced(grad_output, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
-class Mean(Function):
+class Mean(ArrayFunction):
     """out = sum(x) / n over axes;  dx = g / n broadcast back."""
 
     @staticmethod
@@ -50,7 +50,7 @@ class Mean(Function):
         return expand_reduced(grad_output / count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
-class Var(Function):
+class Var(ArrayFunction):
     """out = sum((x - mean)**2) / (n - correction);  dx = g * 2 (x - mean) / (n - correction)."""
 
     @staticmethod
@@ -70,7 +70,7 @@ class Var(Function):
         return grad * centered * scale, None, None, None
 
 
-class Amax(Function):
+class Amax(ArrayFunction):
     """out = max of x over axes;  dx = g shared evenly among the elements equal to the max (as PyTorch)."""
 
     @staticmethod
@@ -85,7 +85,7 @@ class Amax(Function):
         return _to_extremes(ctx, grad_output), None, None
 
 
-class Amin(Function):
+class Amin(ArrayFunction):
     """out = min of x over axes;  dx = g shared evenly among the elements equal to the min (as PyTorch)."""
 
     @staticmethod
@@ -107,12 +107,12 @@ def _drop_axes(array, axes):
 def _to_extremes(ctx, grad_output):
     x, extreme = ctx.saved_tensors
     is_extreme = x == extreme
-    ties = is_extreme.sum(axis=ctx.axes, keepdims=True)
+    ties = is_extreme.sum(axis=ctx.axes, keepdims=True, dtype=grad_output.dtype)
     grad = expand_reduced(grad_output, x.shape, ctx.axes, ctx.keepdim)
-    return grad * is_extreme / ties.astype(grad.dtype)
+    return grad * is_extreme / ties
 
 
-class MaxAlong(Function):
+class MaxAlong(ArrayFunction):
     """out = max of x along one axis (as `x.max(dim)`);  dx = g at the returned index only."""
 
     @staticmethod
@@ -124,7 +124,7 @@ class MaxAlong(Function):
         return _to_index(ctx, grad_output), None, None
 
 
-class MinAlong(Function):
+class MinAlong(ArrayFunction):
     """out = min of x along one axis (as `x.min(dim)`);  dx = g at the returned index only."""
 
     @staticmethod
@@ -147,17 +147,16 @@ def _pick_along(ctx, x, indices, axis, keepdim):
 
 def _to_index(ctx, grad_output):
     """Scatter g to the chosen index along the axis: a one-hot mask (index == position) times g."""
-    xp = get_array_module(grad_output)
     axis = ctx.axis
     positions_shape = [1] * len(ctx.shape)
     positions_shape[axis] = ctx.shape[axis]
-    positions = xp.arange(ctx.shape[axis]).reshape(positions_shape)
+    positions = get_array_module(ctx.indices).arange(ctx.shape[axis]).reshape(positions_shape)
     if not ctx.keepdim:
-        grad_output = xp.expand_dims(grad_output, axis)
+        grad_output = get_array_module(grad_output).expand_dims(grad_output, axis)
     return (positions == ctx.indices) * grad_output
 
 
-class LogSumExp(Function):
+class LogSumExp(ArrayFunction):
     """out = log(sum(e**x)) over axes, computed as m + log(sum(e**(x - m))) with m = max;  dx = g * softmax(x)."""
 
     @staticmethod
@@ -166,19 +165,20 @@ class LogSumExp(Function):
         shift = x.max(axis=axes, keepdims=True)
         shift = xp.where(xp.isfinite(shift), shift, 0)  # all -inf rows stay -inf, not nan
         out = xp.log(xp.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+        out = out if keepdim else _drop_axes(out, axes)
         ctx.save_for_backward(x, out)
         ctx.axes, ctx.keepdim = axes, keepdim
-        return out if keepdim else _drop_axes(out, axes)
+        return out
 
     @staticmethod
     def backward(ctx, grad_output):
         x, out = ctx.saved_tensors
         xp = get_array_module(x)
         grad = expand_reduced(grad_output, x.shape, ctx.axes, ctx.keepdim)
-        return grad * xp.exp(x - out), None, None
+        return grad * xp.exp(x - expand_reduced(out, x.shape, ctx.axes, ctx.keepdim)), None, None
 
 
-class Softmax(Function):
+class Softmax(ArrayFunction):
     """out = e**(x - max) / sum(e**(x - max)) along axis;  dx = out * (g - sum(g * out))."""
 
     @staticmethod
@@ -196,7 +196,7 @@ class Softmax(Function):
         return out * (grad_output - (grad_output * out).sum(axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(ArrayFunction):
     """out = x - logsumexp(x) along axis;  dx = g - softmax(x) * sum(g)."""
 
     @staticmethod
@@ -215,7 +215,7 @@ class LogSoftmax(Function):
         return grad_output - xp.exp(out) * grad_output.sum(axis=ctx.axis, keepdims=True), None
 
 
-class Prod(Function):
+class Prod(ArrayFunction):
     """out = product of x along one axis;  dx_i = g * (product of all the other x_j).
 
     The product of the others is (product of those before i) * (product of those after i), two
@@ -231,6 +231,8 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad_output):
         (x,) = ctx.saved_tensors
+        if ctx.create_graph:
+            return _product_of_others_recorded(x, ctx.saved_arrays[0], ctx.axis, ctx.keepdim, grad_output), None, None
         xp = get_array_module(x)
         axis = ctx.axis
         all_but_last = (slice(None),) * axis + (slice(None, -1),)
@@ -240,3 +242,17 @@ class Prod(Function):
         after = xp.flip(xp.cumprod(xp.concatenate([ones, reversed_x[all_but_last]], axis), axis), axis)
         grad = grad_output if ctx.keepdim else xp.expand_dims(grad_output, axis)
         return grad * before * after, None, None
+
+
+def _product_of_others_recorded(x, x_array, axis, keepdim, grad_output):
+    """Prod's gradient as recorded ops, for create_graph: g * prod_{j != i} x_j, taken as the product
+    along a new axis of x repeated n times with its diagonal set to 1 (n*n values: fine at second order)."""
+    length = x.shape[axis]
+    xp = get_array_module(x)
+    repeated = xp.broadcast_to(xp.expand_dims(x, axis), (*x.shape[:axis], length, *x.shape[axis:]))
+    diagonal_shape = [1] * repeated.ndim
+    diagonal_shape[axis], diagonal_shape[axis + 1] = length, length
+    diagonal = get_array_module(x_array).eye(length, dtype=bool).reshape(diagonal_shape)
+    others = Prod.apply(xp.where(diagonal, 1, repeated), axis + 1, False)
+    grad = grad_output if keepdim else xp.expand_dims(grad_output, axis)
+    return grad * others

@@ -1,4 +1,5 @@
-"""`gradcheck`: compare an op's backward with finite differences of its forward.
+"""`gradcheck`: compare an op's backward with finite differences of its forward; `gradgradcheck`: the same
+for the gradient's own gradient (what `backward(create_graph=True)` records).
 
 For a random upstream gradient v (never all ones, which would hide a backward that forgets to
 multiply by it) the loss L(x) = sum(v * f(x)) has dL/dx = what one `backward(v)` puts in `x.grad`.
@@ -13,8 +14,9 @@ leaves about 10 correct digits.
 
 import numpy as np
 
+from ..autograd import grad
 from ..backend import backend_of, to_device
-from ..grad_mode import no_grad
+from ..grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 
 
@@ -67,6 +69,67 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, max_elements=64, di
         if not np.array_equal(_host_copy(arguments[index]), original, equal_nan=True):
             raise GradcheckError(f"gradcheck: fn modified input {index} in place; ops must return new tensors")
     return True
+
+
+def gradgradcheck(
+    fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, *, max_elements=64, directions=8, seed=0
+):
+    """Check `fn`'s second derivatives: `gradcheck` of the map (x, v) -> d(sum(v * fn(x)))/dx.
+
+    That map is what a backward with `create_graph=True` records, so this checks that every op's
+    recorded backward is itself differentiated correctly, with respect to the inputs and to the
+    upstream gradient v. v is drawn at random (or given as `grad_outputs`); the second-order
+    upstream gradient and directions are random too. Returns True or raises `GradcheckError`,
+    naming the input (of fn, or v) and the element whose second derivative is wrong.
+
+    >>> import tinygrad_edu as tg
+    >>> gradgradcheck(lambda x: x.tanh() * x, tg.randn(3, requires_grad=True))
+    True
+    """
+    arguments = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    arguments = [_as_float64(argument) for argument in arguments]
+    checked = [index for index, argument in enumerate(arguments) if _needs_check(argument)]
+    if not checked:
+        raise ValueError("gradgradcheck: no input Tensor requires grad; create them with requires_grad=True")
+    outputs = _float_outputs(fn(*_fresh(arguments)))
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [
+            Tensor(rng.standard_normal(output.shape), dtype="float64", device=output.device) for output in outputs
+        ]
+    else:
+        grad_outputs = list(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else [grad_outputs]
+    upstream = [Tensor(v.detach(), dtype="float64", requires_grad=True) for v in grad_outputs]
+    count = len(arguments)
+
+    def first_derivatives(*values):
+        """d(sum(v * fn(x)))/dx for the checked inputs, recorded so it can be differentiated again."""
+        function_inputs, vs = list(values[:count]), values[count:]
+        for index in checked:  # gradcheck's numerical side passes plain tensors: x must require grad here
+            if not function_inputs[index].requires_grad:
+                function_inputs[index] = function_inputs[index].detach().requires_grad_()
+        wanted = [function_inputs[index] for index in checked]
+        with enable_grad():
+            results = _float_outputs(fn(*function_inputs))
+            pairs = [(output, v) for output, v in zip(results, vs) if output.requires_grad]
+            if not pairs:
+                return tuple(Tensor(np.zeros(tensor.shape), dtype="float64", device=tensor.device) for tensor in wanted)
+            grads = grad([o for o, _ in pairs], wanted, [v for _, v in pairs], create_graph=True, allow_unused=True)
+        return tuple(
+            Tensor(np.zeros(tensor.shape), dtype="float64", device=tensor.device) if g is None else g
+            for g, tensor in zip(grads, wanted)
+        )
+
+    try:
+        return gradcheck(
+            first_derivatives, [*arguments, *upstream], eps, atol, rtol,
+            max_elements=max_elements, directions=directions, seed=seed,
+        )  # fmt: skip
+    except GradcheckError as error:
+        names = ", ".join(f"input {count + k} is v for output {k}" for k in range(len(upstream)))
+        raise GradcheckError(
+            f"gradgradcheck (second derivatives; inputs 0..{count - 1} are fn's, {names}): {error}"
+        ) from error
 
 
 def _is_tensor(value):

@@ -1,4 +1,4 @@
-"""The Function contract, as a learner writes a new op: forward and backward see arrays, non-tensor
+"""The ArrayFunction contract, as a learner writes a new op: forward and backward see arrays, non-tensor
 arguments pass through, the call is recorded only when a gradient is needed, and every broken
 promise (wrong gradients, a non-array output, mixed devices, a freed graph) is named."""
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import Function
+from tinygrad_edu import ArrayFunction
 from tinygrad_edu.backend import get_array_module
 from tinygrad_edu.testing import gradcheck
 
@@ -15,7 +15,7 @@ def host(tensor):
     return tensor.detach().cpu().numpy()
 
 
-class Cube(Function):
+class Cube(ArrayFunction):
     """out = x**3;  dx = g * 3 x**2."""
 
     @staticmethod
@@ -29,7 +29,7 @@ class Cube(Function):
         return grad_output * 3 * x * x
 
 
-class ScaledSoftplus(Function):
+class ScaledSoftplus(ArrayFunction):
     """out = log(1 + e**(scale * x)) / scale, with a non-tensor argument;  dx = g * sigmoid(scale * x)."""
 
     @staticmethod
@@ -65,7 +65,7 @@ def test_a_user_written_function_with_a_non_tensor_argument():
 def test_a_function_sees_which_inputs_need_grad():
     seen = []
 
-    class Record(Function):
+    class Record(ArrayFunction):
         @staticmethod
         def forward(ctx, a, b):
             seen.append(ctx.needs_input_grad)
@@ -81,7 +81,7 @@ def test_a_function_sees_which_inputs_need_grad():
 
 
 def test_a_backward_returning_the_wrong_number_of_gradients_is_named():
-    class TwoGradients(Function):
+    class TwoGradients(ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             return x * 2
@@ -95,7 +95,7 @@ def test_a_backward_returning_the_wrong_number_of_gradients_is_named():
 
 
 def test_a_backward_returning_the_wrong_shape_is_named():
-    class Broadcasting(Function):
+    class Broadcasting(ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             return x + get_array_module(x).zeros((3, 2), dtype=x.dtype)
@@ -109,7 +109,7 @@ def test_a_backward_returning_the_wrong_shape_is_named():
 
 
 def test_a_forward_must_return_an_array():
-    class ReturnsList(Function):
+    class ReturnsList(ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             return [1.0]
@@ -118,7 +118,7 @@ def test_a_forward_must_return_an_array():
         ReturnsList.apply(tg.ones(1))
 
 
-class Seen(Function):
+class Seen(ArrayFunction):
     """out = 2 x, recording what forward was given."""
 
     arguments = []
@@ -149,7 +149,7 @@ def test_the_call_is_recorded_only_when_an_input_needs_grad_and_grad_mode_is_on(
 
 
 def test_an_error_in_forward_names_the_function_and_its_inputs():
-    class Strict(Function):
+    class Strict(ArrayFunction):
         @staticmethod
         def forward(ctx, x):
             raise ValueError("x must be positive")
@@ -159,7 +159,7 @@ def test_an_error_in_forward_names_the_function_and_its_inputs():
 
 
 def test_a_function_without_forward_or_backward_says_which_is_missing():
-    class Empty(Function):
+    class Empty(ArrayFunction):
         pass
 
     with pytest.raises(NotImplementedError, match="Empty must define a static forward"):
@@ -169,7 +169,7 @@ def test_a_function_without_forward_or_backward_says_which_is_missing():
 def test_tensors_on_two_devices_are_refused_naming_the_function_and_both_devices():
     pytest.importorskip("fakegpu")
 
-    class Both(Function):
+    class Both(ArrayFunction):
         @staticmethod
         def forward(ctx, a, b):
             return a + b
