@@ -21,6 +21,9 @@ gradcheck: tutorial 6's error of the central difference of SiLU at 0.5 against t
         float64 and float32, measured against the derivative autograd gives (matplotlib).
 im2col: tutorial 4's 3x3 windows of a 4x4 input, each coloured like the column of the im2col matrix
         that tinygrad_edu's `im2col` makes of it (matplotlib).
+higher-order: tutorial 6b's tanh and its first four derivatives, and the graph of its second
+        derivative, by docs/make_images_higher_order.py from the page's own code (matplotlib; the
+        graph needs Graphviz's `dot`; a few seconds).
 """
 
 import argparse
@@ -443,6 +446,10 @@ def make_im2col():
     plt.close(figure)
 
 
+def make_higher_order():
+    subprocess.run([sys.executable, str(ROOT / "docs" / "make_images_higher_order.py")], check=True, cwd=ROOT)
+
+
 def run_example(script, *arguments):
     command = [sys.executable, str(ROOT / "examples" / script), *map(str, arguments)]
     print("$", " ".join(command), flush=True)
@@ -458,6 +465,7 @@ PICTURES = {
     "layers": make_layers,
     "gradcheck": make_gradcheck,
     "im2col": make_im2col,
+    "higher-order": make_higher_order,
 }
 
 
