@@ -23,6 +23,9 @@ im2col: tutorial 4's 3x3 windows of a 4x4 input, each coloured like the column o
         that tinygrad_edu's `im2col` makes of it (matplotlib).
 attention: tutorial 9's attention weights before and after training, by docs/make_images_attention.py
         from the page's own model (matplotlib; a few seconds).
+higher-order: tutorial 6b's tanh and its first four derivatives, and the graph of its second
+        derivative, by docs/make_images_higher_order.py from the page's own code (matplotlib; the
+        graph needs Graphviz's `dot`; a few seconds).
 """
 
 import argparse
@@ -449,6 +452,10 @@ def make_attention():
     subprocess.run([sys.executable, str(ROOT / "docs" / "make_images_attention.py")], check=True, cwd=ROOT)
 
 
+def make_higher_order():
+    subprocess.run([sys.executable, str(ROOT / "docs" / "make_images_higher_order.py")], check=True, cwd=ROOT)
+
+
 def run_example(script, *arguments):
     command = [sys.executable, str(ROOT / "examples" / script), *map(str, arguments)]
     print("$", " ".join(command), flush=True)
@@ -465,6 +472,7 @@ PICTURES = {
     "gradcheck": make_gradcheck,
     "im2col": make_im2col,
     "attention": make_attention,
+    "higher-order": make_higher_order,
 }
 
 
