@@ -177,6 +177,7 @@ def run_page(page, tmp_path, monkeypatch, with_gpu):
     namespace = {"__name__": "__docs__"}
     checker = doctest.OutputChecker()
     ran = 0
+    print_options = np.get_printoptions()  # a page that changes numpy's printing must not change the next page's
     try:
         for block in code_blocks(page):
             if block.needs_gpu and not with_gpu:
@@ -199,6 +200,7 @@ def run_page(page, tmp_path, monkeypatch, with_gpu):
                 )
     finally:
         tinygrad_edu.set_default_dtype(tinygrad_edu.float32)
+        np.set_printoptions(**print_options)
         if "matplotlib.pyplot" in sys.modules:
             sys.modules["matplotlib.pyplot"].close("all")
     return ran
