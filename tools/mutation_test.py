@@ -46,7 +46,7 @@ MUTANTS = [
     ("no-accumulation", "autograd/engine.py", "_sum(tensor.grad._data, gradient)", "gradient", AUTOGRAD),
     ("saved-inputs-as-constants", "array_function.py", "values.append(tensor_of_edge(value, ctx._edges[source]))",
      "values.append(Tensor._make(value))", SECOND_ORDER),
-    ("versions-unchecked", "graph.py", "        if current != version:", "        if False:", AUTOGRAD),
+    ("versions-unchecked", "graph.py", "        if counter.value != expected:", "        if False:", AUTOGRAD),
     ("conv-weight-gradient-recorded-swapped", "ops/conv.py",
      "Conv2d.apply(images, filters, None, dilation, ((0, 0), (0, 0)), stride)",
      "Conv2d.apply(images, filters, None, stride, ((0, 0), (0, 0)), dilation)", SECOND_ORDER),
@@ -71,7 +71,7 @@ MUTANTS = [
      REDUCE),
     # --- movement
     ("permute-inverse", "ops/movement.py", "inverse[axis] = position", "inverse[position] = axis", MOVEMENT),
-    ("getitem-assign", "ops/movement.py", "if _may_repeat(ctx.index):", "if False:", MOVEMENT),
+    ("getitem-assign", "ops/movement.py", "if _may_repeat(index):", "if False:", MOVEMENT),
     ("pad-asymmetric", "ops/movement.py", "slice(before, size - after)", "slice(after, size - before)", MOVEMENT),
     # --- convolution and pooling
     ("col2im-assign", "ops/conv.py", "image[:, :, rows, columns] += taps[:, i, j]",
