@@ -380,6 +380,18 @@ def test_links_to_a_section_point_to_a_heading_that_exists():
     assert not broken, "links to sections that do not exist:\n" + "\n".join(broken)
 
 
+def test_a_link_from_a_korean_page_reaches_the_korean_edition(tmp_path):
+    for name in ("a.md", "a.ko.md", "b.md", "b.ko.md", "c.md"):
+        (tmp_path / name).write_text("# A page\n", encoding="utf-8")
+    assert same_edition(tmp_path / "a.md", tmp_path / "b.ko.md") == tmp_path / "a.ko.md"
+    assert same_edition(tmp_path / "a.md", tmp_path / "b.md") == tmp_path / "a.md"
+    assert same_edition(tmp_path / "c.md", tmp_path / "b.ko.md") == tmp_path / "c.md"  # untranslated: the English page
+    assert (english_edition(tmp_path / "a.ko.md"), korean_edition(tmp_path / "a.md")) == (
+        tmp_path / "a.md",
+        tmp_path / "a.ko.md",
+    )
+
+
 def test_heading_ids_are_those_of_mkdocs(tmp_path):
     pytest.importorskip("markdown", reason="the heading ids are those of Markdown's toc (pip install -e '.[docs]')")
     page = tmp_path / "page.md"
