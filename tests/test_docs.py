@@ -433,17 +433,11 @@ def edition_differences(korean, english):
     english_blocks, english_lines = fenced_blocks(english.read_text(encoding="utf-8"))
     if len(korean_blocks) != len(english_blocks):
         differences.append(f"{len(korean_blocks)} fenced blocks, the English page has {len(english_blocks)}")
-    for (classes, line, body, _, indent), (english_classes, english_line, english_body, _, english_indent) in zip(
-        korean_blocks, english_blocks
-    ):
-        if (classes, indent, _without_comments(body, classes)) != (
-            english_classes,
-            english_indent,
-            _without_comments(english_body, english_classes),
-        ):
+    for korean_block, english_block in zip(korean_blocks, english_blocks):
+        if _as_shared(korean_block) != _as_shared(english_block):
             differences.append(
-                f"line {line}: this block is not the English page's (line {english_line}) with only comments"
-                f" changed\n--- Korean:\n{body}--- English:\n{english_body}"
+                f"line {korean_block[1]}: this block is not the English page's (line {english_block[1]}) with only"
+                f" comments changed\n--- Korean:\n{korean_block[2]}--- English:\n{english_block[2]}"
             )
             break  # the blocks after it are likely shifted: one difference at a time
     if heading_ids(korean) != heading_ids(english):
@@ -457,6 +451,12 @@ def edition_differences(korean, english):
     if pictures[0] != pictures[1]:
         differences.append(f"pictures {pictures[0]}, the English page has {pictures[1]}")
     return differences
+
+
+def _as_shared(block):
+    """What both editions of a fenced block must share: its kind, its indent, its lines with the comments aside."""
+    classes, _, body, _, indent = block
+    return classes, indent, _without_comments(body, classes)
 
 
 def _without_comments(code, classes):
