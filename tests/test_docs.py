@@ -16,6 +16,11 @@ The convention (also described in docs/tutorials/index.md):
 - An exercise's solution sits in a collapsed block, `??? success "Solution"`, with its ```python
   (and ```text) blocks indented by four spaces: they run in page order like the others. Any other
   indented ```python block is an error, since it would silently go untested.
+- All of this holds for the Korean edition too: `page.ko.md` beside `page.md` (the i18n plugin's
+  suffix layout) is a page like any other, run and checked on its own. Besides, it must have the
+  English page's fenced blocks (comments aside), headings' ids and pictures, in the same order
+  (`test_korean_page_matches_its_english_page`), and every page must have its other edition
+  (`test_every_page_has_its_korean_edition_and_back`).
 """
 
 import contextlib
@@ -25,6 +30,7 @@ import io
 import os
 import re
 import sys
+import tokenize
 import traceback
 from pathlib import Path
 
@@ -118,6 +124,30 @@ def _inside_admonition(lines, fence_index, indent):
 
 def pages():
     return sorted(DOCS.rglob("*.md"))
+
+
+TRANSLATION = ".ko.md"  # docs/x.md in English, docs/x.ko.md in Korean
+NOT_TRANSLATED = ("api", "assets")  # see test_every_page_has_its_korean_edition_and_back
+
+
+def is_korean(page):
+    return page.name.endswith(TRANSLATION)
+
+
+def english_edition(page):
+    return page.with_name(page.name.removesuffix(TRANSLATION) + ".md") if is_korean(page) else page
+
+
+def korean_edition(page):
+    return page if is_korean(page) else page.with_name(page.name.removesuffix(".md") + TRANSLATION)
+
+
+def same_edition(target, page):
+    """The page a link from `page` to `target` (an English .md) reaches: in a Korean page, the Korean
+    edition of the target where there is one, as the i18n plugin resolves it."""
+    if is_korean(page) and korean_edition(target).is_file():
+        return korean_edition(target)
+    return target
 
 
 HEADING = re.compile(r"^#{1,6}\s+(?P<title>.*?)(?:\s*\{#(?P<id>[\w-]+)\})?\s*$")
@@ -244,14 +274,19 @@ def test_the_docs_have_tested_code():
     assert sum(block.expected_output is not None for block in blocks) > 20
 
 
-def test_source_tour_names_every_file_of_the_package():
-    """Tutorial 8 stays true to the tree: it mentions each .py file, and each file it mentions exists."""
-    tour = (DOCS / "tutorials" / "08-reading-the-source.md").read_text(encoding="utf-8")
+TOUR = DOCS / "tutorials" / "08-reading-the-source.md"
+
+
+@pytest.mark.parametrize(
+    "tour", [page for page in (TOUR, korean_edition(TOUR)) if page.is_file()], ids=lambda p: p.name
+)
+def test_source_tour_names_every_file_of_the_package(tour):
+    """Tutorial 8 (each edition) stays true to the tree: it mentions each .py file, and each one it mentions exists."""
     root = DOCS.parent
     files = {str(path.relative_to(root)) for path in (root / "tinygrad_edu").rglob("*.py")}
-    mentioned = set(re.findall(r"`(tinygrad_edu/[\w/]+\.py)`", tour))
-    assert not files - mentioned, f"tutorial 8 does not describe {sorted(files - mentioned)}"
-    assert not mentioned - files, f"tutorial 8 describes files that do not exist: {sorted(mentioned - files)}"
+    mentioned = set(re.findall(r"`(tinygrad_edu/[\w/]+\.py)`", tour.read_text(encoding="utf-8")))
+    assert not files - mentioned, f"{tour.name} does not describe {sorted(files - mentioned)}"
+    assert not mentioned - files, f"{tour.name} describes files that do not exist: {sorted(mentioned - files)}"
 
 
 def test_collector_pairs_output_and_reports_differences(tmp_path, monkeypatch):
@@ -339,12 +374,24 @@ def test_links_to_a_section_point_to_a_heading_that_exists():
     broken = []
     for page in pages():
         for match in ANCHORED_LINK.finditer(page.read_text(encoding="utf-8")):
-            target = (page.parent / match["target"]).resolve() if match["target"] else page
+            target = same_edition((page.parent / match["target"]).resolve(), page) if match["target"] else page
             if target.suffix != ".md" or target.is_relative_to(DOCS / "api"):  # API anchors come from mkdocstrings
                 continue
             if not target.is_file() or match["anchor"] not in heading_ids(target):
                 broken.append(f"{page.relative_to(DOCS)}: {match[0][1:]}")
     assert not broken, "links to sections that do not exist:\n" + "\n".join(broken)
+
+
+def test_a_link_from_a_korean_page_reaches_the_korean_edition(tmp_path):
+    for name in ("a.md", "a.ko.md", "b.md", "b.ko.md", "c.md"):
+        (tmp_path / name).write_text("# A page\n", encoding="utf-8")
+    assert same_edition(tmp_path / "a.md", tmp_path / "b.ko.md") == tmp_path / "a.ko.md"
+    assert same_edition(tmp_path / "a.md", tmp_path / "b.md") == tmp_path / "a.md"
+    assert same_edition(tmp_path / "c.md", tmp_path / "b.ko.md") == tmp_path / "c.md"  # untranslated: the English page
+    assert (english_edition(tmp_path / "a.ko.md"), korean_edition(tmp_path / "a.md")) == (
+        tmp_path / "a.md",
+        tmp_path / "a.ko.md",
+    )
 
 
 def test_heading_ids_are_those_of_mkdocs(tmp_path):
@@ -367,3 +414,115 @@ def test_every_picture_is_generated_by_a_script_and_every_shown_picture_exists()
     assert not [name for name in pictures if f'"{name}"' not in scripts], "no docs/make_images*.py makes these"
     shown = {name for page in pages() for name in re.findall(r"\]\((?:\.\./)*images/([\w.-]+)\)", page.read_text())}
     assert shown and not shown - pictures, f"pages show pictures that docs/images/ lacks: {sorted(shown - pictures)}"
+
+
+def test_every_page_has_its_korean_edition_and_back():
+    """Each English page has its Korean edition, `page.ko.md`, and each Korean page its English one.
+
+    Not translated, on purpose: docs/api/ (the API reference: mkdocstrings renders it from the
+    docstrings, which are English; the Korean edition builds these pages from the same English source
+    through the i18n plugin's fallback, so it has them, and a copy would only drift) and docs/assets/
+    (not pages of the site: mkdocs.yml's exclude_docs keeps KaTeX's README out of it).
+    """
+    site_pages = [page for page in pages() if page.relative_to(DOCS).parts[0] not in NOT_TRANSLATED]
+    english, korean = [page for page in site_pages if not is_korean(page)], set(filter(is_korean, site_pages))
+    untranslated = [str(page.relative_to(DOCS)) for page in english if korean_edition(page) not in korean]
+    orphans = [str(page.relative_to(DOCS)) for page in sorted(korean) if not english_edition(page).is_file()]
+    assert not untranslated, f"these pages have no Korean edition (add page.ko.md): {untranslated}"
+    assert not orphans, f"these Korean pages have no English page: {orphans}"
+
+
+IMAGE = re.compile(r"!\[[^\]]*\]\((?P<path>[^)\s]+)")
+BASH_COMMENT = re.compile(r"(?:^|\s+)#.*$")
+
+
+def edition_differences(korean, english):
+    """What a Korean page changed from its English page, beyond its prose: its fenced blocks (each
+    block's kind, indent and lines; the text of comments aside), its headings' ids, its pictures."""
+    differences = []
+    korean_blocks, korean_lines = fenced_blocks(korean.read_text(encoding="utf-8"))
+    english_blocks, english_lines = fenced_blocks(english.read_text(encoding="utf-8"))
+    if len(korean_blocks) != len(english_blocks):
+        differences.append(f"{len(korean_blocks)} fenced blocks, the English page has {len(english_blocks)}")
+    for korean_block, english_block in zip(korean_blocks, english_blocks):
+        if _as_shared(korean_block) != _as_shared(english_block):
+            differences.append(
+                f"line {korean_block[1]}: this block is not the English page's (line {english_block[1]}) with only"
+                f" comments changed\n--- Korean:\n{korean_block[2]}--- English:\n{english_block[2]}"
+            )
+            break  # the blocks after it are likely shifted: one difference at a time
+    if heading_ids(korean) != heading_ids(english):
+        differences.append(
+            f"headings' ids {heading_ids(korean)}, the English page's are {heading_ids(english)}:"
+            " end each Korean heading with the English heading's {#id}"
+        )
+    pictures = [
+        [match["path"] for match in IMAGE.finditer("\n".join(lines))] for lines in (korean_lines, english_lines)
+    ]
+    if pictures[0] != pictures[1]:
+        differences.append(f"pictures {pictures[0]}, the English page has {pictures[1]}")
+    return differences
+
+
+def _as_shared(block):
+    """What both editions of a fenced block must share: its kind, its indent, its lines with the comments aside."""
+    classes, _, body, _, indent = block
+    return classes, indent, _without_comments(body, classes)
+
+
+def _without_comments(code, classes):
+    """The block's lines with their comments' text taken out: a translation may reword, split or drop
+    comments, and nothing else. Python's comments are found by its tokenizer, so `"#"` in a string stays."""
+    lines = code.splitlines()
+    commented = set()
+    if "python" in classes:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type == tokenize.COMMENT:
+                row, column = token.start
+                lines[row - 1] = lines[row - 1][:column].rstrip()
+                commented.add(row - 1)
+    elif "bash" in classes:
+        for index, line in enumerate(lines):
+            lines[index] = BASH_COMMENT.sub("", line)
+            if lines[index] != line:
+                commented.add(index)
+    return [line for index, line in enumerate(lines) if line or index not in commented]
+
+
+KOREAN_PAGES = [page for page in pages() if is_korean(page)]
+
+
+@pytest.mark.parametrize("page", KOREAN_PAGES, ids=lambda page: str(page.relative_to(DOCS)))
+def test_korean_page_matches_its_english_page(page):
+    """A translation changes the prose and the comments, never the code, the outputs, the ids or the pictures."""
+    english = english_edition(page)
+    assert english.is_file(), f"{page.relative_to(DOCS)} has no English page {english.relative_to(DOCS)}"
+    differences = edition_differences(page, english)
+    assert not differences, f"{page.relative_to(DOCS)} differs from {english.name}:\n" + "\n".join(differences)
+
+
+def test_edition_differences_see_code_outputs_ids_and_pictures_but_not_comments(tmp_path):
+    english, korean = tmp_path / "page.md", tmp_path / "page.ko.md"
+    english.write_text(
+        "# A page\n\n![a graph](../images/g.svg)\n\n```python\nx = '#1'  # a comment\n# a whole line\nprint(x)\n```\n\n"
+        "```text\n#1\n```\n\n## Setup\n\n```bash\npip install -e .  # from a clone\n```\n",
+        encoding="utf-8",
+    )
+    translation = (
+        "# 한 페이지 {#a-page}\n\n![그래프](../images/g.svg)\n\n"
+        "```python\nx = '#1'  # 주석\n# 한 줄\n# 두 줄\nprint(x)\n```\n\n"
+        "```text\n#1\n```\n\n## 준비 {#setup}\n\n```bash\npip install -e .  # 클론에서\n```\n"
+    )
+    korean.write_text(translation, encoding="utf-8")
+    assert edition_differences(korean, english) == []
+    for original, changed, expected in (
+        ("x = '#1'  # 주석", "x = '#2'  # 주석", "line 6: this block is not the English page's"),
+        ("```text\n#1\n```", "```text\n#2\n```", "line 13: this block is not the English page's"),
+        ("pip install -e .", "pip install .", "line 19: this block is not the English page's"),
+        ("{#setup}", "{#준비}", "headings' ids ['a-page', '준비'], the English page's are ['a-page', 'setup']"),
+        ("## 준비 {#setup}", "## 준비", "headings' ids ['a-page', '_1']"),
+        ("../images/g.svg", "../images/h.svg", "pictures ['../images/h.svg']"),
+        ("```text\n#1\n```\n", "", "2 fenced blocks, the English page has 3"),
+    ):
+        korean.write_text(translation.replace(original, changed), encoding="utf-8")
+        assert any(difference.startswith(expected) for difference in edition_differences(korean, english)), changed

@@ -1,6 +1,8 @@
 """Each tutorial's notebook (made by docs/hooks.py at build time) holds exactly the page's code, in order.
 
 tests/test_docs.py runs those same blocks, so a notebook whose cells match them runs as the page does.
+Each edition has its own notebooks: tutorials/x.md gives tutorials/x.ipynb, tutorials/x.ko.md the
+Korean ko/tutorials/x.ipynb, with the Korean prose and comments.
 """
 
 import importlib.util
@@ -20,13 +22,13 @@ def load_hooks():
 
 
 hooks = load_hooks()
-TUTORIALS = [page for page in sorted((DOCS / "tutorials").glob("*.md")) if page.name != "index.md"]
+TUTORIALS = [page for page in sorted((DOCS / "tutorials").glob("*.md")) if not page.name.startswith("index.")]
 
 
 @pytest.mark.parametrize("page", TUTORIALS, ids=lambda page: page.name)
 def test_notebook_holds_exactly_the_pages_code_cells(page):
     notebook = hooks.notebook(page.read_text(encoding="utf-8"))
-    assert hooks.NOTEBOOK_PAGE.match(f"tutorials/{page.name}")
+    assert hooks.NOTEBOOK_PAGE.match(f"tutorials/{page.name}")["name"] == page.name.split(".")[0]
     code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert [cell["source"] for cell in code_cells] == [block.code.strip("\n") for block in code_blocks(page)]
     assert all(cell["outputs"] == [] and cell["execution_count"] is None for cell in code_cells)
@@ -52,3 +54,12 @@ def test_notebook_of_a_small_page():
         ("markdown", "After."),
     ]
     assert not hooks.NOTEBOOK_PAGE.match("tutorials/index.md")
+    assert not hooks.NOTEBOOK_PAGE.match("tutorials/index.ko.md")
+
+
+def test_notebook_of_a_korean_page_drops_the_headings_ids():
+    page = "# 1. 텐서 {#1-tensors}\n\n## 역전파 {#backward}\n\n```python\n# 주석 {#not-a-heading}\nx = 1\n```\n"
+    cells = [(cell["cell_type"], cell["source"]) for cell in hooks.notebook(page)["cells"]]
+    assert cells == [("markdown", "# 1. 텐서\n\n## 역전파"), ("code", "# 주석 {#not-a-heading}\nx = 1")]
+    match = hooks.NOTEBOOK_PAGE.match("tutorials/01-tensors-and-autograd.ko.md")
+    assert (match["name"], match["language"]) == ("01-tensors-and-autograd", "ko")
