@@ -11,6 +11,12 @@ im2col gathers the windows into a matrix `cols` of shape (C_in*kh*kw, N*out_h*ou
 per window; the loops above then collapse into a single BLAS call, `W.reshape(C_out, -1) @ cols`.
 Backward is two more matmuls (dW = g @ cols.T, dcols = W.T @ g) and col2im, which adds each
 column's entries back where they came from in the image.
+
+`Conv2d` runs the same idea on the image laid out channels-last, (N, H, W, C) in memory (PyTorch's
+channels_last): the windows become rows, in (i, j, c) order (im2row), because then every window is
+a few contiguous runs of memory, and its output is channels-last too, which is what the next
+ReLU, pooling and conv read fastest. `im2col` and `col2im` are the plain version (ConvTranspose2d
+uses them).
 """
 
 from ..backend import get_array_module
@@ -42,10 +48,42 @@ def col2im(cols, padded_shape, kernel, stride, dilation, out_shape):
     return image.transpose(1, 0, 2, 3)
 
 
-class Conv2d(Function):
-    """out = W * x + b (cross-correlation, as torch.nn.functional.conv2d), computed as W_matrix @ im2col(x).
+def im2row(x_padded, kernel, stride, dilation, out_shape):
+    """(N*out_h*out_w, kh*kw*C) matrix of windows, one row per window, taps in (i, j, c) order.
 
-    dW = g @ cols.T,  db = g summed over (N, H, W),  dx = col2im(W_matrix.T @ g).
+    im2col's transpose, up to the order of a window's taps. From a channels-last image the copy
+    reads each window's rows as runs of kw*C contiguous values (im2col's runs are out_w long in the
+    usual layout, out_w apart in this one).
+    """
+    windows = window_view(x_padded, kernel, stride, dilation, out_shape)  # (N, C, out_h, out_w, kh, kw)
+    batch, channels = windows.shape[:2]
+    rows = windows.transpose(0, 2, 3, 4, 5, 1)  # (N, out_h, out_w, kh, kw, C)
+    return rows.reshape(batch * out_shape[0] * out_shape[1], kernel[0] * kernel[1] * channels)
+
+
+def row2im(rows, padded_shape, kernel, stride, dilation, out_shape):
+    """im2row's adjoint: sum each row entry into the padded image cell it was read from, channels-last.
+
+    Returns the (N, C, H', W') gradient as a view of a (N, H', W', C) array. Plain version: col2im(rows.T)
+    for the (c, i, j) tap order; here each slice add moves C contiguous values at a time.
+    """
+    batch, channels, padded_height, padded_width = padded_shape
+    xp = get_array_module(rows)
+    taps = rows.reshape(batch, *out_shape, kernel[0], kernel[1], channels)
+    image = xp.zeros((batch, padded_height, padded_width, channels), dtype=rows.dtype)
+    for i, j, image_rows, image_columns in kernel_offsets(kernel, stride, dilation, out_shape):
+        image[:, image_rows, image_columns] += taps[:, :, :, i, j]
+    return image.transpose(0, 3, 1, 2)
+
+
+class Conv2d(Function):
+    """out = W * x + b (cross-correlation, as torch.nn.functional.conv2d), one matmul over all windows.
+
+    Plain version: out = W_matrix @ im2col(x) + b;  dW = g @ cols.T,  db = g summed over (N, H, W),
+    dx = col2im(W_matrix.T @ g), with W_matrix = W.reshape(C_out, -1). The fast one pads x into a
+    channels-last copy and multiplies the other way round, rows = im2row(x) and W_rows = W's taps in
+    (i, j, c) order: out = rows @ W_rows.T + b, (N*out_h*out_w, C_out), which is the output
+    channels-last with no transposing copy; dW = g.T @ rows, dx = row2im(g @ W_rows).
     `padding` is ((top, bottom), (left, right)); stride and dilation are (rows, columns) pairs.
     """
 
@@ -53,35 +91,33 @@ class Conv2d(Function):
     def forward(ctx, x, weight, bias, stride, padding, dilation):
         batch = x.shape[0]
         out_channels, kernel = weight.shape[0], weight.shape[2:]
-        x_padded = pad_spatial(x, padding)
+        x_padded = pad_spatial(x, padding, channels_last=True)
         out_shape = tuple(
             output_size(size, kernel[axis], stride[axis], *padding[axis], dilation[axis])
             for axis, size in enumerate(x.shape[2:])
         )
-        cols = im2col(x_padded, kernel, stride, dilation, out_shape)
-        weight_matrix = weight.reshape(out_channels, -1)
-        out = weight_matrix @ cols  # (C_out, N*out_h*out_w): the one BLAS call
+        rows = im2row(x_padded, kernel, stride, dilation, out_shape)
+        weight_rows = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)  # (C_out, kh*kw*C_in)
+        out = rows @ weight_rows.T  # (N*out_h*out_w, C_out): the one BLAS call
         if bias is not None:
-            out += bias[:, None]
-        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight_matrix)
+            out += bias
+        ctx.save_for_backward(rows if ctx.needs_input_grad[1] else None, weight_rows)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
-        # (N, C_out, out_h, out_w) as a transposed view: channel-major in memory, which is also what
-        # backward's grad_matrix wants, so neither direction copies the output.
-        return out.reshape(out_channels, batch, *out_shape).transpose(1, 0, 2, 3)
+        return out.reshape(batch, *out_shape, out_channels).transpose(0, 3, 1, 2)
 
     @staticmethod
     def backward(ctx, grad_output):
-        cols, weight_matrix = ctx.saved_tensors
+        rows, weight_rows = ctx.saved_tensors
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
-        out_channels = grad_output.shape[1]
-        grad_matrix = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # (C_out, N*out_h*out_w)
+        out_channels, in_channels = grad_output.shape[1], input_shape[1]
+        # (N*out_h*out_w, C_out): a view when grad_output is channels-last, as forward's output is.
+        grad_rows = grad_output.transpose(0, 2, 3, 1).reshape(-1, out_channels)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_cols = weight_matrix.T @ grad_matrix
-            grad_padded = col2im(grad_cols, padded_shape, kernel, stride, dilation, out_shape)
+            grad_padded = row2im(grad_rows @ weight_rows, padded_shape, kernel, stride, dilation, out_shape)
             grad_x = crop_spatial(grad_padded, padding, *input_shape[2:])
         if ctx.needs_input_grad[1]:
-            grad_weight = (grad_matrix @ cols.T).reshape(out_channels, -1, *kernel)
+            grad_weight = (grad_rows.T @ rows).reshape(out_channels, *kernel, in_channels).transpose(0, 3, 1, 2)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_matrix.sum(axis=1)
+            grad_bias = grad_rows.sum(axis=0)
         return grad_x, grad_weight, grad_bias, None, None, None
