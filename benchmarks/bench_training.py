@@ -29,20 +29,22 @@ import gc
 import importlib.util
 import json
 import math
-import multiprocessing
 import os
+import pickle
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import time
-import traceback
 import tracemalloc
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+BENCHMARKS = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, BENCHMARKS)
 import numpy_reference  # noqa: E402  (beside this script)
+from models import cnn, mlp, mnist_cnn, training_step, xor_mlp  # noqa: E402, F401  (the tests use these names)
 
 import tinygrad_edu as tg  # noqa: E402
 import tinygrad_edu.nn.functional as F  # noqa: E402
@@ -59,62 +61,13 @@ TARGETS = {"A": ("numpy", 1.3), "B": ("numpy", 1.3), "D": ("numpy", 1.5), "E": (
 MEMORY_TARGET = 1.5
 
 
-# ----- the models, written once for both frameworks (`nn` is tinygrad_edu.nn or torch.nn) --------------
-
-
-def mlp(nn):
-    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-
-
-def cnn(nn):
-    return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(1568, 10),
-    )
-
-
-def mnist_cnn(nn):
-    """examples/mnist.py's CNN, as its make_model("cnn") builds it (tests/benchmarks checks they match)."""
-    return nn.Sequential(
-        nn.Conv2d(1, 32, kernel_size=3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, kernel_size=3, padding=1),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(64 * 7 * 7, 10),
-    )
-
-
-def xor_mlp(nn):
-    return nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1), nn.Sigmoid())
-
-
-def training_step(model, optimizer, loss_function, x, target):
-    optimizer.zero_grad()
-    loss = loss_function(model(x), target)
-    loss.backward()
-    optimizer.step()
-    return loss
-
-
 # ----- the three implementations of each case ---------------------------------------------------------
 
 
 class Frameworks:
-    """What each implementation runs on: tinygrad_edu's device, the reference's xp, torch and its device.
+    """What tinygrad_edu and the reference run on: tinygrad_edu's device and the reference's xp (numpy or CuPy)."""
 
-    torch is imported only `with_torch` (in PyTorch's own process); elsewhere `torch` is None.
-    """
-
-    def __init__(self, device, with_torch=False):
+    def __init__(self, device):
         self.device = device
         if device == "cuda":
             if not tg.cuda.is_available():
@@ -124,65 +77,52 @@ class Frameworks:
             self.xp = cupy
         else:
             self.xp = np
-        self.torch = _import_torch() if with_torch else None
-        self.torch_device = None
-        if self.torch is not None:
-            if device == "cpu":
-                self.torch_device = "cpu"
-            elif self.torch.cuda.is_available():
-                self.torch_device = "cuda"
 
     def ours(self, array):
         return tg.tensor(array, device=self.device)
 
-    def theirs(self, array):
-        return self.torch.tensor(array, device=self.torch_device)
-
     def reference(self, array):
-        return self.xp.asarray(array)
+        return self.xp.array(array)  # a copy: the reference updates its weights in place
 
     def synchronize(self):
         if self.device == "cuda":
             self.xp.cuda.runtime.deviceSynchronize()
-            if self.torch_device == "cuda":
-                self.torch.cuda.synchronize()
 
 
-def _import_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
+def model_case(frameworks, build, x, target, loss_name, reference_class, optimizer="SGD", lr=LEARNING_RATE, steps=1):
+    """`steps` training steps of `build(nn)` per call: our runs, and the spec of PyTorch's (see torch_side.py).
 
-
-def model_case(frameworks, build, x, target, loss_name, reference_class, optimizer="SGD", lr=LEARNING_RATE):
-    """A training step of `build(nn)` in each framework, all starting from tinygrad_edu's initial weights.
-
-    `optimizer` names the class in tinygrad_edu.optim and torch.optim (default options, learning rate `lr`).
+    Everyone starts from tinygrad_edu's initial weights. `optimizer` names the class in
+    tinygrad_edu.optim and torch.optim (default options, learning rate `lr`); the numpy reference
+    is `reference_class(weights, x, target, lr, xp)`, whose `step()` does all `steps`.
     """
     ours = build(nn).to(frameworks.device)
     initial = {name: value.detach().cpu().numpy().copy() for name, value in ours.state_dict().items()}
     our_optimizer = getattr(optim, optimizer)(ours.parameters(), lr=lr)
     our_loss = getattr(nn, loss_name)()
     our_x, our_target = frameworks.ours(x), frameworks.ours(target)
-    runs = {"ours": lambda: training_step(ours, our_optimizer, our_loss, our_x, our_target)}
+
+    def run_ours():
+        for _ in range(steps):
+            loss = training_step(ours, our_optimizer, our_loss, our_x, our_target)
+        return loss
 
     reference_weights = [frameworks.reference(array) for array in initial.values()]
     reference = reference_class(
         reference_weights, frameworks.reference(x), frameworks.reference(target), lr, frameworks.xp
     )
-    runs["numpy"] = reference.step
-
-    if frameworks.torch_device is not None:
-        torch = frameworks.torch
-        theirs = build(torch.nn).to(frameworks.torch_device)
-        theirs.load_state_dict({name: frameworks.theirs(array) for name, array in initial.items()})
-        their_optimizer = getattr(torch.optim, optimizer)(theirs.parameters(), lr=lr)
-        their_loss = getattr(torch.nn, loss_name)()
-        their_x, their_target = frameworks.theirs(x), frameworks.theirs(target)
-        runs["torch"] = lambda: training_step(theirs, their_optimizer, their_loss, their_x, their_target)
-    return runs
+    torch_spec = {
+        "kind": "training",
+        "model": build.__name__,
+        "state": initial,
+        "x": x,
+        "target": target,
+        "loss": loss_name,
+        "optimizer": optimizer,
+        "lr": lr,
+        "steps": steps,
+    }
+    return {"ours": run_ours, "numpy": reference.step}, torch_spec
 
 
 def case_a(frameworks, rng, batch_size):
@@ -205,19 +145,16 @@ def case_c(frameworks, rng, batch_size):
     grad_out = rng.standard_normal((64, 32, 14, 14), dtype=np.float32)
     runs = {}
 
-    def make_run(module, tensor):
-        inputs = [tensor(array).requires_grad_() for array in (x, weight, bias)]
-        upstream = tensor(grad_out)
+    inputs = [frameworks.ours(array).requires_grad_() for array in (x, weight, bias)]
+    upstream = frameworks.ours(grad_out)
 
-        def run():
-            for value in inputs:
-                value.grad = None
-            module.conv2d(*inputs, padding=1).backward(upstream)
-            return inputs[0].grad
+    def run_ours():
+        for value in inputs:
+            value.grad = None
+        F.conv2d(*inputs, padding=1).backward(upstream)
+        return inputs[0].grad
 
-        return run
-
-    runs["ours"] = make_run(F, frameworks.ours)
+    runs["ours"] = run_ours
     xp = frameworks.xp
     reference_inputs = [frameworks.reference(array) for array in (x, weight, bias)]
     reference_grad = frameworks.reference(grad_out)
@@ -227,9 +164,7 @@ def case_c(frameworks, rng, batch_size):
         return numpy_reference.conv2d_backward(reference_grad, columns, reference_inputs[1], x.shape, 1, xp)[0]
 
     runs["numpy"] = reference
-    if frameworks.torch_device is not None:
-        runs["torch"] = make_run(frameworks.torch.nn.functional, frameworks.theirs)
-    return runs
+    return runs, {"kind": "conv2d", "inputs": (x, weight, bias), "grad_output": grad_out, "padding": 1}
 
 
 def case_d(frameworks, rng, batch_size):
@@ -238,17 +173,14 @@ def case_d(frameworks, rng, batch_size):
     grad_out = rng.standard_normal((64, 32, 14, 14), dtype=np.float32)
     runs = {}
 
-    def make_run(module, tensor):
-        input, upstream = tensor(x).requires_grad_(), tensor(grad_out)
+    input, upstream = frameworks.ours(x).requires_grad_(), frameworks.ours(grad_out)
 
-        def run():
-            input.grad = None
-            module.max_pool2d(input, 2).backward(upstream)
-            return input.grad
+    def run_ours():
+        input.grad = None
+        F.max_pool2d(input, 2).backward(upstream)
+        return input.grad
 
-        return run
-
-    runs["ours"] = make_run(F, frameworks.ours)
+    runs["ours"] = run_ours
     xp = frameworks.xp
     reference_x, reference_grad = frameworks.reference(x), frameworks.reference(grad_out)
 
@@ -257,28 +189,14 @@ def case_d(frameworks, rng, batch_size):
         return numpy_reference.max_pool2x2_backward(reference_grad, reference_x, out, xp)
 
     runs["numpy"] = reference
-    if frameworks.torch_device is not None:
-        runs["torch"] = make_run(frameworks.torch.nn.functional, frameworks.theirs)
-    return runs
+    return runs, {"kind": "max_pool2d", "input": x, "grad_output": grad_out, "kernel": 2}
 
 
 def case_e(frameworks, rng, batch_size):
     """1000 full training steps (zero_grad, forward, MSE loss, backward, SGD step) on the four XOR points."""
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     target = np.array([[0], [1], [1], [0]], dtype=np.float32)
-    steps = {}
-
-    def train(step):
-        def run():
-            for _ in range(XOR_STEPS):
-                loss = step()
-            return loss
-
-        return run
-
-    for name, run in model_case(frameworks, xor_mlp, x, target, "MSELoss", _XORReference).items():
-        steps[name] = run if name == "numpy" else train(run)
-    return steps
+    return model_case(frameworks, xor_mlp, x, target, "MSELoss", _XORReference, steps=XOR_STEPS)
 
 
 def case_f(frameworks, rng, batch_size):
@@ -310,7 +228,7 @@ CASES = {
 
 
 def make_case(key, frameworks, batch_size):
-    """Case `key`'s runs, built alike in every process: the same seed gives the same weights and data."""
+    """Case `key`'s runs (ours, numpy) and the spec of PyTorch's, from fixed seeds (weights and data)."""
     tg.manual_seed(0)
     return CASES[key][1](frameworks, np.random.default_rng(0), batch_size)
 
@@ -387,60 +305,40 @@ def _time_call(run, frameworks):
 
 
 class TorchProcess:
-    """PyTorch's side of every case, in a process of its own; this process never imports torch.
+    """PyTorch's side of every case, in a process of its own (torch_side.py); this one never imports torch.
 
-    `prepare(key)` builds case `key` there (the same weights and data as here, from the same seeds)
-    and returns its first two results; `burst(calls)` times that many calls of it there.
+    `prepare(spec)` builds a case's run there and returns its first two results; `burst(calls)`
+    times that many calls of it there.
     """
 
-    def __init__(self, device, threads, batch_size):
-        context = multiprocessing.get_context("spawn")
-        self.connection, child_end = context.Pipe()
-        self.process = context.Process(target=torch_worker, args=(child_end, device, threads, batch_size), daemon=True)
-        self.process.start()
-        child_end.close()
+    def __init__(self, device, threads):
+        script = os.path.join(BENCHMARKS, "torch_side.py")
+        self.process = subprocess.Popen(
+            [sys.executable, script, device, str(threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         self.description = self._ask("describe")
 
-    def _ask(self, *message):
-        self.connection.send(message)
-        reply = self.connection.recv()
+    def _ask(self, command, argument=None):
+        pickle.dump((command, argument), self.process.stdin)
+        self.process.stdin.flush()
+        try:
+            reply = pickle.load(self.process.stdout)
+        except EOFError:
+            raise SystemExit(f"the PyTorch process (torch_side.py) exited with status {self.process.wait()}") from None
         if isinstance(reply, dict) and "error" in reply:
             raise SystemExit(f"the PyTorch process failed:\n{reply['error']}")
         return reply
 
-    def prepare(self, key):
-        return self._ask("prepare", key)
+    def prepare(self, spec):
+        return self._ask("prepare", spec)
 
     def burst(self, calls):
         return self._ask("burst", calls)
 
     def close(self):
-        self.connection.send(("stop",))
-        self.process.join(timeout=10)
-
-
-def torch_worker(connection, device, threads, batch_size):
-    """The PyTorch process: answers TorchProcess's messages until told to stop."""
-    frameworks = Frameworks(device, with_torch=True)
-    frameworks.torch.set_num_threads(threads)
-    run = None
-    while True:
-        command, *arguments = connection.recv()
-        if command == "stop":
-            return
-        try:
-            if command == "describe":
-                torch = frameworks.torch
-                reply = f"{torch.__version__} on {frameworks.torch_device or 'nothing (no CUDA)'}, "
-                reply += f"{torch.get_num_threads()} threads, in its own process"
-            elif command == "prepare":
-                run = make_case(arguments[0], frameworks, batch_size).get("torch")
-                reply = None if run is None else first_results({"torch": run}, frameworks)["torch"]
-            else:  # "burst"
-                reply = local_burst(run, frameworks)(arguments[0])
-        except Exception:  # sent back, so that the main process can say what went wrong
-            reply = {"error": traceback.format_exc()}
-        connection.send(reply)
+        pickle.dump(("stop", None), self.process.stdin)
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 def peak_memory_of_b(frameworks, batch_size):
@@ -449,7 +347,7 @@ def peak_memory_of_b(frameworks, batch_size):
     tracemalloc sees numpy's buffers; it starts after the warm-up step, so it counts what a step
     allocates (activations, im2col columns, gradients, temporaries), not the weights it keeps.
     """
-    runs = make_case("B", frameworks, batch_size)
+    runs, _ = make_case("B", frameworks, batch_size)
     peaks = {}
     for name in ("ours", "numpy"):
         runs[name]()
@@ -525,7 +423,7 @@ def main(argv=None):
     torch_process = None
     torch_note = "left out (--no-torch)" if args.no_torch else "not installed"
     if not args.no_torch and importlib.util.find_spec("torch") is not None:
-        torch_process = TorchProcess(args.device, threads, args.batch_size)
+        torch_process = TorchProcess(args.device, threads)
         torch_note = torch_process.description
     print(f"{machine_description()}; {load_average()}")
     print(f"device {args.device}; numpy {np.__version__}, BLAS threads {threads} ({how}); torch {torch_note}")
@@ -540,11 +438,11 @@ def main(argv=None):
     try:
         for key in keys:
             title, _ = CASES[key]
-            runs = make_case(key, frameworks, args.batch_size)
+            runs, torch_spec = make_case(key, frameworks, args.batch_size)
             agreement = first_results(runs, frameworks)
             bursts = {name: local_burst(run, frameworks) for name, run in runs.items()}
             process_of = dict.fromkeys(runs, "this")
-            torch_results = torch_process.prepare(key) if torch_process is not None else None
+            torch_results = torch_process.prepare(torch_spec) if torch_process is not None else None
             if torch_results is not None:
                 agreement["torch"] = torch_results
                 bursts["torch"], process_of["torch"] = torch_process.burst, "torch"

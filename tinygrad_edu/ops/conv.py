@@ -61,19 +61,25 @@ def im2row(x_padded, kernel, stride, dilation, out_shape):
     return rows.reshape(batch * out_shape[0] * out_shape[1], kernel[0] * kernel[1] * channels)
 
 
-def row2im(rows, padded_shape, kernel, stride, dilation, out_shape):
-    """im2row's adjoint: sum each row entry into the padded image cell it was read from, channels-last.
+def row2im_into(image, rows, kernel, stride, dilation, out_shape):
+    """im2row's adjoint, channels-last: add each row entry into the padded (N, H', W', C) `image` cell it was read from.
 
-    Returns the (N, C, H', W') gradient as a view of a (N, H', W', C) array. Plain version: col2im(rows.T)
-    for the (c, i, j) tap order; here each slice add moves C contiguous values at a time.
+    Plain version: col2im(rows.T) for the (c, i, j) tap order; here each slice add moves C
+    contiguous values at a time.
     """
-    batch, channels, padded_height, padded_width = padded_shape
-    xp = get_array_module(rows)
-    taps = rows.reshape(batch, *out_shape, kernel[0], kernel[1], channels)
-    image = xp.zeros((batch, padded_height, padded_width, channels), dtype=rows.dtype)
+    taps = rows.reshape(image.shape[0], *out_shape, kernel[0], kernel[1], image.shape[3])
     for i, j, image_rows, image_columns in kernel_offsets(kernel, stride, dilation, out_shape):
         image[:, image_rows, image_columns] += taps[:, :, :, i, j]
-    return image.transpose(0, 3, 1, 2)
+
+
+# Conv2d goes through the batch this many bytes of im2row rows at a time (see its docstring).
+ROWS_BLOCK_BYTES = 1 << 21
+
+
+def _batch_blocks(batch, bytes_per_image):
+    """Slices of the batch, each holding about ROWS_BLOCK_BYTES of rows (at least one image)."""
+    step = max(1, ROWS_BLOCK_BYTES // max(1, bytes_per_image))
+    return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
 
 
 class Conv2d(Function):
@@ -83,12 +89,15 @@ class Conv2d(Function):
     dx = col2im(W_matrix.T @ g), with W_matrix = W.reshape(C_out, -1). The fast one pads x into a
     channels-last copy and multiplies the other way round, rows = im2row(x) and W_rows = W's taps in
     (i, j, c) order: out = rows @ W_rows.T + b, (N*out_h*out_w, C_out), which is the output
-    channels-last with no transposing copy; dW = g.T @ rows, dx = row2im(g @ W_rows).
+    channels-last with no transposing copy; dW = g.T @ rows, dx = row2im(g @ W_rows). It takes the
+    batch a few images at a time (about 2 MB of rows), so each block of rows is still in the CPU's
+    cache when the matmul reads it, and backward rebuilds the rows instead of keeping them all.
     `padding` is ((top, bottom), (left, right)); stride and dilation are (rows, columns) pairs.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
+        xp = get_array_module(x)
         batch = x.shape[0]
         out_channels, kernel = weight.shape[0], weight.shape[2:]
         x_padded = pad_spatial(x, padding, channels_last=True)
@@ -96,28 +105,39 @@ class Conv2d(Function):
             output_size(size, kernel[axis], stride[axis], *padding[axis], dilation[axis])
             for axis, size in enumerate(x.shape[2:])
         )
-        rows = im2row(x_padded, kernel, stride, dilation, out_shape)
         weight_rows = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)  # (C_out, kh*kw*C_in)
-        out = rows @ weight_rows.T  # (N*out_h*out_w, C_out): the one BLAS call
+        out = xp.empty((batch, *out_shape, out_channels), dtype=x.dtype)  # channels-last
+        for images in _batch_blocks(batch, out_shape[0] * out_shape[1] * weight_rows.shape[1] * x.itemsize):
+            rows = im2row(x_padded[images], kernel, stride, dilation, out_shape)
+            xp.matmul(rows, weight_rows.T, out=out[images].reshape(rows.shape[0], out_channels))
         if bias is not None:
             out += bias
-        ctx.save_for_backward(rows if ctx.needs_input_grad[1] else None, weight_rows)
+        ctx.save_for_backward(x_padded if ctx.needs_input_grad[1] else None, weight_rows)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
-        return out.reshape(batch, *out_shape, out_channels).transpose(0, 3, 1, 2)
+        return out.transpose(0, 3, 1, 2)
 
     @staticmethod
     def backward(ctx, grad_output):
-        rows, weight_rows = ctx.saved_tensors
+        x_padded, weight_rows = ctx.saved_tensors
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
-        out_channels, in_channels = grad_output.shape[1], input_shape[1]
-        # (N*out_h*out_w, C_out): a view when grad_output is channels-last, as forward's output is.
-        grad_rows = grad_output.transpose(0, 2, 3, 1).reshape(-1, out_channels)
+        xp = get_array_module(grad_output)
+        batch, out_channels = grad_output.shape[:2]
+        grad_nhwc = xp.ascontiguousarray(grad_output.transpose(0, 2, 3, 1))  # no copy if channels-last already
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_padded = row2im(grad_rows @ weight_rows, padded_shape, kernel, stride, dilation, out_shape)
-            grad_x = crop_spatial(grad_padded, padding, *input_shape[2:])
+            grad_padded = xp.zeros((batch, *padded_shape[2:], padded_shape[1]), dtype=grad_output.dtype)
         if ctx.needs_input_grad[1]:
-            grad_weight = (grad_rows.T @ rows).reshape(out_channels, *kernel, in_channels).transpose(0, 3, 1, 2)
+            grad_weight = xp.zeros_like(weight_rows)
+        for images in _batch_blocks(batch, out_shape[0] * out_shape[1] * weight_rows.shape[1] * grad_output.itemsize):
+            grad_rows = grad_nhwc[images].reshape(-1, out_channels)
+            if ctx.needs_input_grad[0]:
+                row2im_into(grad_padded[images], grad_rows @ weight_rows, kernel, stride, dilation, out_shape)
+            if ctx.needs_input_grad[1]:
+                grad_weight += grad_rows.T @ im2row(x_padded[images], kernel, stride, dilation, out_shape)
+        if ctx.needs_input_grad[0]:
+            grad_x = crop_spatial(grad_padded.transpose(0, 3, 1, 2), padding, *input_shape[2:])
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_weight.reshape(out_channels, *kernel, input_shape[1]).transpose(0, 3, 1, 2)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_rows.sum(axis=0)
+            grad_bias = grad_nhwc.reshape(-1, out_channels).sum(axis=0)
         return grad_x, grad_weight, grad_bias, None, None, None
