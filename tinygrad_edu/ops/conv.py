@@ -52,13 +52,18 @@ def im2row(x_padded, kernel, stride, dilation, out_shape):
     """(N*out_h*out_w, kh*kw*C) matrix of windows, one row per window, taps in (i, j, c) order.
 
     im2col's transpose, up to the order of a window's taps. From a channels-last image the copy
-    reads each window's rows as runs of kw*C contiguous values (im2col's runs are out_w long in the
-    usual layout, out_w apart in this one).
+    reads each window's rows as runs of kw*C contiguous values. With a single channel those runs
+    are only kw long, so the matrix is filled a tap at a time instead (each tap of all windows is a
+    run along the image's rows) and returned as the transpose of a (kh*kw, N*out_h*out_w) array.
     """
     windows = window_view(x_padded, kernel, stride, dilation, out_shape)  # (N, C, out_h, out_w, kh, kw)
     batch, channels = windows.shape[:2]
-    rows = windows.transpose(0, 2, 3, 4, 5, 1)  # (N, out_h, out_w, kh, kw, C)
-    return rows.reshape(batch * out_shape[0] * out_shape[1], kernel[0] * kernel[1] * channels)
+    window_count, taps = batch * out_shape[0] * out_shape[1], kernel[0] * kernel[1] * channels
+    if channels > 1:
+        return windows.transpose(0, 2, 3, 4, 5, 1).reshape(window_count, taps)  # (N, out_h, out_w, kh, kw, C)
+    rows_transposed = get_array_module(x_padded).empty((taps, window_count), dtype=x_padded.dtype)
+    rows_transposed.reshape(*kernel, channels, batch, *out_shape)[...] = windows.transpose(4, 5, 1, 0, 2, 3)
+    return rows_transposed.T
 
 
 def row2im_into(image, rows, kernel, stride, dilation, out_shape):
@@ -77,9 +82,11 @@ ROWS_BLOCK_BYTES = 1 << 21
 
 
 def _batch_blocks(batch, bytes_per_image):
-    """Slices of the batch, each holding about ROWS_BLOCK_BYTES of rows (at least one image)."""
-    step = max(1, ROWS_BLOCK_BYTES // max(1, bytes_per_image))
-    return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
+    """Slices that cut the batch into equal blocks of about ROWS_BLOCK_BYTES of rows (at least one image)."""
+    count = -(-batch * bytes_per_image // ROWS_BLOCK_BYTES)  # ceil
+    count = max(1, min(batch, count))
+    bounds = [batch * block // count for block in range(count + 1)]
+    return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
 
 
 class Conv2d(Function):
@@ -139,5 +146,7 @@ class Conv2d(Function):
         if ctx.needs_input_grad[1]:
             grad_weight = grad_weight.reshape(out_channels, *kernel, input_shape[1]).transpose(0, 3, 1, 2)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_nhwc.reshape(-1, out_channels).sum(axis=0)
+            grad_rows = grad_nhwc.reshape(-1, out_channels)
+            # The rows' sum as one BLAS call: grad_rows.sum(axis=0) of a tall, narrow matrix is several times slower.
+            grad_bias = xp.ones(grad_rows.shape[0], dtype=grad_rows.dtype) @ grad_rows
         return grad_x, grad_weight, grad_bias, None, None, None

@@ -137,16 +137,21 @@ class MaxPool2dTiles(Function):
 
 
 def _in_layout_of(array, like):
-    """`array` laid out in memory as `like` (same shape): itself if it already is, else one copy.
+    """`array` with its axes in memory in the order of `like`'s (same shape): itself if they already are, else a copy.
 
-    Elementwise loops over arrays of different layouts (one channels-last, one not) stride
-    through memory and run several times slower than over arrays that agree.
+    Elementwise loops over arrays whose axes lie in memory in different orders (one channels-last,
+    one not) stride through memory and run several times slower than over arrays that agree.
     """
-    if array.strides == like.strides:
+    if _axes_by_stride(array) == _axes_by_stride(like):
         return array
     aligned = get_array_module(array).empty_like(like, dtype=array.dtype)
     aligned[...] = array
     return aligned
+
+
+def _axes_by_stride(array):
+    """The axes of `array` from the one with the largest memory step to the smallest (its layout)."""
+    return sorted(range(array.ndim), key=lambda axis: -abs(array.strides[axis]))
 
 
 def _tile_taps(x, kernel, out_shape):
