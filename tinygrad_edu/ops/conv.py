@@ -19,7 +19,7 @@ ReLU, pooling and conv read fastest. `im2col` and `col2im` are the plain version
 uses them).
 """
 
-from ..backend import get_array_module
+from ..backend import backend_of, get_array_module
 from ..function import Function
 from .windows import crop_spatial, kernel_offsets, output_size, pad_spatial, window_view
 
@@ -77,13 +77,17 @@ def row2im_into(image, rows, kernel, stride, dilation, out_shape):
         image[:, image_rows, image_columns] += taps[:, :, :, i, j]
 
 
-# Conv2d goes through the batch this many bytes of im2row rows at a time (see its docstring).
-ROWS_BLOCK_BYTES = 1 << 21
+# On the CPU, Conv2d goes through the batch this many bytes of im2row rows at a time (see its docstring).
+ROWS_BLOCK_BYTES = 1 << 22
 
 
-def _batch_blocks(batch, bytes_per_image):
-    """Slices that cut the batch into equal blocks of about ROWS_BLOCK_BYTES of rows (at least one image)."""
-    count = -(-batch * bytes_per_image // ROWS_BLOCK_BYTES)  # ceil
+def _batch_blocks(x, bytes_per_image):
+    """Slices that cut x's batch into equal blocks of about ROWS_BLOCK_BYTES of rows (at least one image).
+
+    Only on the CPU: a GPU has no such cache to fit, and each block would only add kernel launches.
+    """
+    batch = x.shape[0]
+    count = -(-batch * bytes_per_image // ROWS_BLOCK_BYTES) if backend_of(x).device_type == "cpu" else 1
     count = max(1, min(batch, count))
     bounds = [batch * block // count for block in range(count + 1)]
     return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
@@ -97,7 +101,7 @@ class Conv2d(Function):
     channels-last copy and multiplies the other way round, rows = im2row(x) and W_rows = W's taps in
     (i, j, c) order: out = rows @ W_rows.T + b, (N*out_h*out_w, C_out), which is the output
     channels-last with no transposing copy; dW = g.T @ rows, dx = row2im(g @ W_rows). It takes the
-    batch a few images at a time (about 2 MB of rows), so each block of rows is still in the CPU's
+    batch a few images at a time (about 4 MB of rows), so each block of rows is still in the CPU's
     cache when the matmul reads it, and backward rebuilds the rows instead of keeping them all.
     `padding` is ((top, bottom), (left, right)); stride and dilation are (rows, columns) pairs.
     """
@@ -114,7 +118,7 @@ class Conv2d(Function):
         )
         weight_rows = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)  # (C_out, kh*kw*C_in)
         out = xp.empty((batch, *out_shape, out_channels), dtype=x.dtype)  # channels-last
-        for images in _batch_blocks(batch, out_shape[0] * out_shape[1] * weight_rows.shape[1] * x.itemsize):
+        for images in _batch_blocks(x, out_shape[0] * out_shape[1] * weight_rows.shape[1] * x.itemsize):
             rows = im2row(x_padded[images], kernel, stride, dilation, out_shape)
             xp.matmul(rows, weight_rows.T, out=out[images].reshape(rows.shape[0], out_channels))
         if bias is not None:
@@ -135,7 +139,9 @@ class Conv2d(Function):
             grad_padded = xp.zeros((batch, *padded_shape[2:], padded_shape[1]), dtype=grad_output.dtype)
         if ctx.needs_input_grad[1]:
             grad_weight = xp.zeros_like(weight_rows)
-        for images in _batch_blocks(batch, out_shape[0] * out_shape[1] * weight_rows.shape[1] * grad_output.itemsize):
+        for images in _batch_blocks(
+            grad_output, out_shape[0] * out_shape[1] * weight_rows.shape[1] * grad_output.itemsize
+        ):
             grad_rows = grad_nhwc[images].reshape(-1, out_channels)
             if ctx.needs_input_grad[0]:
                 row2im_into(grad_padded[images], grad_rows @ weight_rows, kernel, stride, dilation, out_shape)
