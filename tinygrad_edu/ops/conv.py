@@ -122,7 +122,9 @@ class Conv2d(Function):
             rows = im2row(x_padded[images], kernel, stride, dilation, out_shape)
             xp.matmul(rows, weight_rows.T, out=out[images].reshape(rows.shape[0], out_channels))
         if bias is not None:
-            out += bias
+            # out += bias, one image row at a time: numpy's loop then runs along out_w*C_out values, not C_out.
+            image_rows = out.reshape(-1, out_shape[1] * out_channels)
+            image_rows += xp.tile(bias, out_shape[1])
         ctx.save_for_backward(x_padded if ctx.needs_input_grad[1] else None, weight_rows)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
         return out.transpose(0, 3, 1, 2)
@@ -138,7 +140,7 @@ class Conv2d(Function):
         if ctx.needs_input_grad[0]:
             grad_padded = xp.zeros((batch, *padded_shape[2:], padded_shape[1]), dtype=grad_output.dtype)
         if ctx.needs_input_grad[1]:
-            grad_weight = xp.zeros_like(weight_rows)
+            grad_weight_rows_t = xp.zeros_like(weight_rows.T)  # dW_rows.T = rows.T @ g: the faster order in BLAS
         for images in _batch_blocks(
             grad_output, out_shape[0] * out_shape[1] * weight_rows.shape[1] * grad_output.itemsize
         ):
@@ -146,11 +148,11 @@ class Conv2d(Function):
             if ctx.needs_input_grad[0]:
                 row2im_into(grad_padded[images], grad_rows @ weight_rows, kernel, stride, dilation, out_shape)
             if ctx.needs_input_grad[1]:
-                grad_weight += grad_rows.T @ im2row(x_padded[images], kernel, stride, dilation, out_shape)
+                grad_weight_rows_t += im2row(x_padded[images], kernel, stride, dilation, out_shape).T @ grad_rows
         if ctx.needs_input_grad[0]:
             grad_x = crop_spatial(grad_padded.transpose(0, 3, 1, 2), padding, *input_shape[2:])
         if ctx.needs_input_grad[1]:
-            grad_weight = grad_weight.reshape(out_channels, *kernel, input_shape[1]).transpose(0, 3, 1, 2)
+            grad_weight = grad_weight_rows_t.T.reshape(out_channels, *kernel, input_shape[1]).transpose(0, 3, 1, 2)
         if ctx.needs_input_grad[2]:
             grad_rows = grad_nhwc.reshape(-1, out_channels)
             # The rows' sum as one BLAS call: grad_rows.sum(axis=0) of a tall, narrow matrix is several times slower.
