@@ -199,14 +199,16 @@ def test_row2im_into_is_im2rows_adjoint(device, case):
 @pytest.mark.parametrize("batch", [1, 4, 7])
 def test_batch_blocks_cut_the_batch_into_equal_blocks_on_the_cpu(device, monkeypatch, batch):
     monkeypatch.setattr(conv, "ROWS_BLOCK_BYTES", 1000)
-    x = to_device(np.zeros((batch, 1, 1, 1)), device)
-    for bytes_per_image in (1, 300, 999, 1000, 2500):
-        blocks = conv._batch_blocks(x, bytes_per_image)
+    x = to_device(np.zeros((batch, 1, 1, 1), dtype=np.float32), device)
+    for taps in (1, 3, 10, 50):  # 5 rows per image: 20 to 1000 bytes
+        blocks = conv._batch_blocks(x, (5, 1), taps)
         assert [index for block in blocks for index in range(batch)[block]] == list(range(batch))
         sizes = [block.stop - block.start for block in blocks]
         assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
         if device == "cpu":
-            assert max(sizes) * bytes_per_image <= 1000 or max(sizes) == 1
+            image_bytes = 5 * taps * 4
+            assert max(sizes) * image_bytes <= 1000 or max(sizes) == 1
+            assert len(blocks) == min(batch, -(-batch * image_bytes // 1000))  # as few blocks as fit
         else:  # a GPU takes the whole batch at once
             assert sizes == [batch]
 

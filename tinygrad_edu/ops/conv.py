@@ -81,12 +81,14 @@ def row2im_into(image, rows, kernel, stride, dilation, out_shape):
 ROWS_BLOCK_BYTES = 1 << 22
 
 
-def _batch_blocks(x, bytes_per_image):
-    """Slices that cut x's batch into equal blocks of about ROWS_BLOCK_BYTES of rows (at least one image).
+def _batch_blocks(x, out_shape, taps):
+    """Slices that cut x's batch into equal blocks of about ROWS_BLOCK_BYTES of im2row rows (at least one image).
 
-    Only on the CPU: a GPU has no such cache to fit, and each block would only add kernel launches.
+    An image has out_h*out_w rows of `taps` values. Only on the CPU: a GPU has no such cache to
+    fit, and each block would only add kernel launches.
     """
     batch = x.shape[0]
+    bytes_per_image = out_shape[0] * out_shape[1] * taps * x.itemsize
     count = -(-batch * bytes_per_image // ROWS_BLOCK_BYTES) if backend_of(x).device_type == "cpu" else 1
     count = max(1, min(batch, count))
     bounds = [batch * block // count for block in range(count + 1)]
@@ -118,7 +120,7 @@ class Conv2d(Function):
         )
         weight_rows = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)  # (C_out, kh*kw*C_in)
         out = xp.empty((batch, *out_shape, out_channels), dtype=x.dtype)  # channels-last
-        for images in _batch_blocks(x, out_shape[0] * out_shape[1] * weight_rows.shape[1] * x.itemsize):
+        for images in _batch_blocks(x, out_shape, weight_rows.shape[1]):
             rows = im2row(x_padded[images], kernel, stride, dilation, out_shape)
             xp.matmul(rows, weight_rows.T, out=out[images].reshape(rows.shape[0], out_channels))
         if bias is not None:
@@ -141,9 +143,7 @@ class Conv2d(Function):
             grad_padded = xp.zeros((batch, *padded_shape[2:], padded_shape[1]), dtype=grad_output.dtype)
         if ctx.needs_input_grad[1]:
             grad_weight_rows_t = xp.zeros_like(weight_rows.T)  # dW_rows.T = rows.T @ g: the faster order in BLAS
-        for images in _batch_blocks(
-            grad_output, out_shape[0] * out_shape[1] * weight_rows.shape[1] * grad_output.itemsize
-        ):
+        for images in _batch_blocks(grad_output, out_shape, weight_rows.shape[1]):
             grad_rows = grad_nhwc[images].reshape(-1, out_channels)
             if ctx.needs_input_grad[0]:
                 row2im_into(grad_padded[images], grad_rows @ weight_rows, kernel, stride, dilation, out_shape)
