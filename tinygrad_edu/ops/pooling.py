@@ -100,7 +100,8 @@ class MaxPool2dTiles(Function):
 
     Then tap (i, j) of every window is the strided slice x[:, :, i::kh, j::kw] (cut to whole tiles),
     no element belongs to two windows, and the max is a running maximum over the kh*kw taps.
-    Plain version: x.reshape(N, C, H // kh, kh, W // kw, kw).max(axis=(3, 5)).
+    Plain version: x.reshape(N, C, H // kh, kh, W // kw, kw).max(axis=(3, 5)). The output and the
+    gradient keep x's memory layout (a channels-last conv output stays channels-last).
     """
 
     @staticmethod
