@@ -7,6 +7,8 @@ from four strided corner views, in-place parameter updates, float32 throughout. 
 takes `xp` (numpy or cupy), so the same code is the reference on a GPU.
 """
 
+import math
+
 
 def softmax_cross_entropy(logits, target, xp):
     """Mean cross-entropy of (N, classes) logits against class indices, and its gradient wrt the logits."""
@@ -110,6 +112,31 @@ def sgd_update(params, grads, lr):
         param -= lr * grad
 
 
+class Adam:
+    """torch.optim.Adam with its defaults, in place: m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g**2,
+
+    p -= lr / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps).
+    """
+
+    def __init__(self, params, lr, xp, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.lr, self.betas, self.eps, self.xp = params, lr, betas, eps, xp
+        self.exp_avg = [xp.zeros_like(param) for param in params]
+        self.exp_avg_sq = [xp.zeros_like(param) for param in params]
+        self.steps = 0
+
+    def update(self, grads):
+        self.steps += 1
+        beta1, beta2 = self.betas
+        step_size = self.lr / (1 - beta1**self.steps)
+        correction = math.sqrt(1 - beta2**self.steps)
+        for param, grad, exp_avg, exp_avg_sq in zip(self.params, grads, self.exp_avg, self.exp_avg_sq):
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * grad
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * grad * grad
+            param -= step_size * exp_avg / (self.xp.sqrt(exp_avg_sq) / correction + self.eps)
+
+
 class MLPStep:
     """One SGD step of Linear-ReLU-Linear with cross-entropy: `step()` returns the loss (before the update)."""
 
@@ -130,11 +157,16 @@ class MLPStep:
 
 
 class CNNStep:
-    """One SGD step of Conv(1,16,3,p1)-ReLU-Pool-Conv(16,32,3,p1)-ReLU-Pool-Flatten-Linear(1568,10)."""
+    """One step of Conv(3x3, p1)-ReLU-Pool-Conv(3x3, p1)-ReLU-Pool-Flatten-Linear, any channel counts.
 
-    def __init__(self, weights, x, target, lr, xp):
+    SGD by default (case B: Conv 1->16, 16->32); optimizer="adam" for examples/mnist.py's CNN (case F:
+    Conv 1->32, 32->64, Adam).
+    """
+
+    def __init__(self, weights, x, target, lr, xp, optimizer="sgd"):
         self.params = weights  # [conv1 w, b, conv2 w, b, linear w, b], updated in place
         self.x, self.target, self.lr, self.xp = x, target, lr, xp
+        self.adam = Adam(weights, lr, xp) if optimizer == "adam" else None
 
     def step(self):
         xp = self.xp
@@ -159,7 +191,10 @@ class CNNStep:
             grad_conv1, columns1, conv1_w, self.x.shape, 1, xp, need_input_grad=False
         )
         grads = [grad_conv1_w, grad_conv1_b, grad_conv2_w, grad_conv2_b, grad_fc_w, grad_fc_b]
-        sgd_update(self.params, grads, self.lr)
+        if self.adam is None:
+            sgd_update(self.params, grads, self.lr)
+        else:
+            self.adam.update(grads)
         return loss
 
 

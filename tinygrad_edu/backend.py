@@ -10,7 +10,10 @@ import importlib
 
 import numpy as np
 
+from . import host_memory
 from .arguments import CPU, as_device
+
+host_memory.keep_freed_memory()  # numpy's buffers: freed ones are reused by the next step (host_memory.py)
 
 
 class NumpyBackend:

@@ -48,8 +48,8 @@ def test_max_pool_sends_each_windows_gradient_to_its_first_maximum_as_torch(torc
     np.testing.assert_allclose(grad, input.grad.numpy(), rtol=1e-12)
 
 
-def run_torch_steps(torch, model, loss_function, x, target, lr, steps):
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+def run_torch_steps(torch, model, loss_function, x, target, lr, steps, optimizer="SGD"):
+    optimizer = getattr(torch.optim, optimizer)(model.parameters(), lr=lr)
     for _ in range(steps):
         optimizer.zero_grad()
         loss = loss_function(model(torch.tensor(x)), torch.tensor(target))
@@ -58,10 +58,10 @@ def run_torch_steps(torch, model, loss_function, x, target, lr, steps):
     return loss.item(), [value.detach().numpy() for value in model.state_dict().values()]
 
 
-def check_against_torch(torch, model, reference_run, loss_function, x, target, steps=2, lr=0.1):
+def check_against_torch(torch, model, reference_run, loss_function, x, target, steps=2, lr=0.1, optimizer="SGD"):
     weights = [value.detach().numpy().copy() for value in model.state_dict().values()]
     reference_loss = reference_run(weights, x, target, lr)
-    expected_loss, expected_weights = run_torch_steps(torch, model, loss_function, x, target, lr, steps)
+    expected_loss, expected_weights = run_torch_steps(torch, model, loss_function, x, target, lr, steps, optimizer)
     assert float(reference_loss) == pytest.approx(expected_loss, rel=1e-10)
     for weight, expected in zip(weights, expected_weights):
         np.testing.assert_allclose(weight, expected, rtol=1e-9, atol=1e-12)
@@ -91,6 +91,19 @@ def test_cnn_steps_match_torch(torch):
     check_against_torch(
         torch, model, run, nn.CrossEntropyLoss(), rng.standard_normal((3, 1, 28, 28)), rng.integers(0, 10, 3)
     )
+
+
+def test_mnist_cnn_adam_steps_match_torch(torch):
+    nn = torch.nn
+    model = benchmark.mnist_cnn(nn).double()
+    rng = np.random.default_rng(3)
+
+    def run(weights, x, target, lr):
+        step = reference.CNNStep(weights, x, target, lr, np, optimizer="adam")
+        return [step.step() for _ in range(3)][-1]
+
+    x, target = rng.standard_normal((3, 1, 28, 28)), rng.integers(0, 10, 3)
+    check_against_torch(torch, model, run, nn.CrossEntropyLoss(), x, target, steps=3, lr=2e-3, optimizer="Adam")
 
 
 def test_xor_training_matches_torch(torch):

@@ -93,6 +93,17 @@ def test_each_model_trains_with_sgd_on_each_device(load_example, capsys, tmp_pat
     assert 0 <= last_accuracy(stdout) <= 100
 
 
+def test_profile_lists_where_the_training_time_went(load_example, capsys, tmp_path):
+    write_tiny_mnist(tmp_path)
+    arguments = ["--epochs", "1", "--batch-size", "8", "--data-dir", str(tmp_path), "--profile"]
+    load_example("mnist").main(arguments)
+    stdout = capsys.readouterr().out
+    assert "most expensive functions by own time" in stdout
+    profile = stdout.split("most expensive functions by own time")[1]
+    assert "tottime" in profile and "conv.py" in profile  # the CNN's own ops are in the list
+    assert last_accuracy(stdout) >= 0
+
+
 def test_same_seed_same_result(load_example, capsys, tmp_path):
     write_tiny_mnist(tmp_path, train_size=40)
     arguments = ["--model", "mlp", "--epochs", "1", "--batch-size", "8", "--data-dir", str(tmp_path), "--seed", "5"]

@@ -1,5 +1,6 @@
 """conv2d, the op: forward against a plain loop, values and gradients against PyTorch, gradcheck,
-the output-size formula, "same"/"valid" padding, groups, and the argument errors of F.conv2d."""
+the output-size formula, "same"/"valid" padding, groups, and the argument errors of F.conv2d; its
+fast path's pieces (im2row in both fill orders, row2im_into, blocks of the batch, any input layout)."""
 
 import numpy as np
 import pytest
@@ -9,6 +10,9 @@ from nn_reference import assert_matches_torch, host, window_geometries
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
+from tinygrad_edu.backend import backend_of, to_device
+from tinygrad_edu.ops import conv
+from tinygrad_edu.ops.windows import output_size, pad_spatial
 from tinygrad_edu.testing import gradcheck
 
 
@@ -147,3 +151,116 @@ def test_other_argument_errors():
         F.conv2d(x, weight, stride=2, padding="same")
     with pytest.raises(TypeError, match="input is float64 but weight is float32"):
         F.conv2d(x.double(), weight)
+
+
+@st.composite
+def window_matrices(draw):
+    """A padded channels-last image and the geometry of its windows, 1 to 3 channels (both im2row fill orders)."""
+    kernel, stride, padding, dilation, height, width = draw(window_geometries(max_padding=2))
+    batch, channels = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    x = np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal((batch, channels, height, width))
+    out_shape = tuple(
+        output_size(size, kernel[axis], stride[axis], padding[axis], padding[axis], dilation[axis])
+        for axis, size in enumerate((height, width))
+    )
+    return x, kernel, stride, ((padding[0],) * 2, (padding[1],) * 2), dilation, out_shape
+
+
+def on_host(array):
+    return backend_of(array).to_numpy(array)
+
+
+@given(case=window_matrices())
+def test_im2row_is_im2col_transposed_with_each_windows_taps_in_i_j_c_order(device, case):
+    x, kernel, stride, padding, dilation, out_shape = case
+    padded = pad_spatial(to_device(x, device), padding, channels_last=True)
+    rows = on_host(conv.im2row(padded, kernel, stride, dilation, out_shape))
+    cols = on_host(conv.im2col(pad_spatial(to_device(x, device), padding), kernel, stride, dilation, out_shape))
+    channels = x.shape[1]
+    # im2col's rows are (c, i, j); im2row's columns are (i, j, c).
+    expected = cols.reshape(channels, *kernel, -1).transpose(1, 2, 0, 3).reshape(-1, cols.shape[1]).T
+    np.testing.assert_array_equal(rows, expected)
+
+
+@given(case=window_matrices())
+def test_row2im_into_is_im2rows_adjoint(device, case):
+    # <im2row(x), R> == <x, row2im(R)> for every padded image x and matrix R: the definition of the adjoint.
+    x, kernel, stride, padding, dilation, out_shape = case
+    padded = pad_spatial(to_device(x, device), padding, channels_last=True)
+    rows = conv.im2row(padded, kernel, stride, dilation, out_shape)
+    other = np.random.default_rng(0).standard_normal(rows.shape)
+    image = to_device(np.zeros((padded.shape[0], *padded.shape[2:], padded.shape[1])), device)
+    conv.row2im_into(image, to_device(other, device), kernel, stride, dilation, out_shape)
+    lhs = np.sum(on_host(rows) * other)
+    rhs = np.sum(on_host(padded) * on_host(image).transpose(0, 3, 1, 2))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-10)
+
+
+@pytest.mark.parametrize("batch", [1, 4, 7])
+def test_batch_blocks_cut_the_batch_into_equal_blocks_on_the_cpu(device, monkeypatch, batch):
+    monkeypatch.setattr(conv, "ROWS_BLOCK_BYTES", 1000)
+    x = to_device(np.zeros((batch, 1, 1, 1), dtype=np.float32), device)
+    for taps in (1, 3, 10, 50):  # 5 rows per image: 20 to 1000 bytes
+        blocks = conv._batch_blocks(x, (5, 1), taps)
+        assert [index for block in blocks for index in range(batch)[block]] == list(range(batch))
+        sizes = [block.stop - block.start for block in blocks]
+        assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
+        if device == "cpu":
+            image_bytes = 5 * taps * 4
+            assert max(sizes) * image_bytes <= 1000 or max(sizes) == 1
+            assert len(blocks) == min(batch, -(-batch * image_bytes // 1000))  # as few blocks as fit
+        else:  # a GPU takes the whole batch at once
+            assert sizes == [batch]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("in_channels", [1, 3])
+def test_conv2d_by_blocks_of_the_batch_gives_what_one_block_gives(monkeypatch, dtype, in_channels):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, in_channels, 7, 6)).astype(dtype)
+    weight = rng.standard_normal((4, in_channels, 3, 2)).astype(dtype)
+    bias = rng.standard_normal(4).astype(dtype)
+    upstream = None
+    results = []
+    for block_bytes in (1 << 30, 1):  # the whole batch at once, then one image at a time
+        monkeypatch.setattr(conv, "ROWS_BLOCK_BYTES", block_bytes)
+        inputs = [tg.tensor(array, requires_grad=True) for array in (x, weight, bias)]
+        out = F.conv2d(*inputs, stride=(2, 1), padding=(1, 2), dilation=(1, 2))
+        upstream = upstream if upstream is not None else rng.standard_normal(tuple(out.shape)).astype(dtype)
+        out.backward(tg.tensor(upstream))
+        results.append([host(out)] + [host(value.grad) for value in inputs])
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for blocked, whole in zip(results[1], results[0]):
+        assert blocked.dtype == dtype
+        np.testing.assert_allclose(blocked, whole, rtol=tolerance, atol=tolerance)
+
+
+def test_conv2d_blocks_match_torch(monkeypatch):
+    monkeypatch.setattr(conv, "ROWS_BLOCK_BYTES", 3000)  # several images per block, several blocks
+    rng = np.random.default_rng(6)
+    arrays = [rng.standard_normal(shape).astype(np.float32) for shape in ((9, 2, 8, 8), (3, 2, 3, 3), (3,))]
+    assert_matches_torch(lambda m, *args: m.nn.functional.conv2d(*args, padding=1), *arrays, atol=1e-4, rtol=1e-4)
+
+
+def test_conv2d_takes_every_input_layout_and_gives_a_channels_last_output(device):
+    rng = np.random.default_rng(7)
+    base = rng.standard_normal((3, 4, 9, 8))
+    weight = rng.standard_normal((2, 4, 3, 3))
+    expected = naive_conv2d(base, weight, None, (1, 1), (1, 1), (1, 1))
+    layouts = {
+        "contiguous": base,
+        "channels-last": np.ascontiguousarray(base.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2),
+        "strided view": np.ascontiguousarray(np.repeat(base, 2, axis=3))[:, :, :, ::2],
+    }
+    gradients = {}
+    for name, x in layouts.items():
+        input = tg.tensor(x, device=device, requires_grad=True)
+        out = F.conv2d(input, tg.tensor(weight, device=device), padding=1)
+        np.testing.assert_allclose(host(out), expected, atol=1e-12, err_msg=name)
+        batch, channels, height, width = out.shape
+        item = out._data.itemsize
+        assert out._data.strides == (height * width * channels * item, item, width * channels * item, channels * item)
+        out.backward(tg.tensor(np.cos(expected), device=device))
+        gradients[name] = host(input.grad)
+    for name, gradient in gradients.items():  # the contiguous input's gradient is checked against PyTorch above
+        np.testing.assert_allclose(gradient, gradients["contiguous"], atol=1e-12, err_msg=name)

@@ -138,6 +138,29 @@ def test_tiling_fast_path_agrees_with_the_window_view_path(device, shape):
     np.testing.assert_array_equal(results[0][1], results[1][1])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tiles_keep_a_channels_last_input_channels_last_whatever_the_gradients_layout(device, dtype):
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, size=(2, 3, 6, 9)).astype(dtype)  # ties, and a column past the last whole tile
+    upstream = rng.standard_normal((2, 3, 3, 4)).astype(dtype)
+    channels_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    expected_out, expected_grad = None, None
+    for input in (x, channels_last):
+        for grad in (upstream, np.ascontiguousarray(upstream.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+            t = tg.tensor(input, device=device, requires_grad=True)
+            out = F.max_pool2d(t, 2)
+            out.backward(tg.tensor(grad, device=device))
+            if expected_out is None:
+                expected_out, expected_grad = host(out), host(t.grad)
+            np.testing.assert_array_equal(host(out), expected_out)
+            np.testing.assert_array_equal(host(t.grad), expected_grad)
+            assert t.grad.dtype == t.dtype
+            # The output's axes lie in memory in the input's order (channels-last stays channels-last).
+            order = sorted(range(4), key=lambda axis: -out._data.strides[axis])
+            assert order == sorted(range(4), key=lambda axis: -t._data.strides[axis])
+    np.testing.assert_array_equal(expected_out, naive_max_pool2d(x, (2, 2), (2, 2), (0, 0), (1, 1)))
+
+
 @given(case=pool_cases(dilation=False), ceil_mode=st.booleans(), count_include_pad=st.booleans())
 def test_avg_pool2d_matches_torch(device, case, ceil_mode, count_include_pad):
     x, kernel, stride, padding, _ = case

@@ -11,11 +11,16 @@ im2col gathers the windows into a matrix `cols` of shape (C_in*kh*kw, N*out_h*ou
 per window; the loops above then collapse into a single BLAS call, `W.reshape(C_out, -1) @ cols`.
 Backward is two more matmuls (dW = g @ cols.T, dcols = W.T @ g) and col2im, which adds each
 column's entries back where they came from in the image.
+
+`Conv2d` runs the same idea on the image laid out channels-last, (N, H, W, C) in memory (PyTorch's
+channels_last): the windows become rows, in (i, j, c) order (im2row), because then every window is
+a few contiguous runs of memory, and its output is channels-last too, which is what the next
+ReLU, pooling and conv read fastest. `im2col` and `col2im` are the plain version (ConvTranspose2d
+uses them).
 """
 
 from ..array_function import ArrayFunction
-from ..backend import get_array_module
-from .matmul import MatMul
+from ..backend import backend_of, get_array_module
 from .movement import Pad
 from .windows import crop_spatial, kernel_offsets, output_size, pad_spatial, window_view
 
@@ -44,50 +49,117 @@ def col2im(cols, padded_shape, kernel, stride, dilation, out_shape):
     return image.transpose(1, 0, 2, 3)
 
 
-class Conv2d(ArrayFunction):
-    """out = W * x + b (cross-correlation, as torch.nn.functional.conv2d), computed as W_matrix @ im2col(x).
+def im2row(x_padded, kernel, stride, dilation, out_shape):
+    """(N*out_h*out_w, kh*kw*C) matrix of windows, one row per window, taps in (i, j, c) order.
 
-    dW = g @ cols.T,  db = g summed over (N, H, W),  dx = col2im(W_matrix.T @ g).
+    im2col's transpose, up to the order of a window's taps. From a channels-last image the copy
+    reads each window's rows as runs of kw*C contiguous values. With a single channel those runs
+    are only kw long, so the matrix is filled a tap at a time instead (each tap of all windows is a
+    run along the image's rows) and returned as the transpose of a (kh*kw, N*out_h*out_w) array.
+    """
+    windows = window_view(x_padded, kernel, stride, dilation, out_shape)  # (N, C, out_h, out_w, kh, kw)
+    batch, channels = windows.shape[:2]
+    window_count, taps = batch * out_shape[0] * out_shape[1], kernel[0] * kernel[1] * channels
+    if channels > 1:
+        return windows.transpose(0, 2, 3, 4, 5, 1).reshape(window_count, taps)  # (N, out_h, out_w, kh, kw, C)
+    rows_transposed = get_array_module(x_padded).empty((taps, window_count), dtype=x_padded.dtype)
+    rows_transposed.reshape(*kernel, channels, batch, *out_shape)[...] = windows.transpose(4, 5, 1, 0, 2, 3)
+    return rows_transposed.T
+
+
+def row2im_into(image, rows, kernel, stride, dilation, out_shape):
+    """im2row's adjoint, channels-last: add each row entry into the padded (N, H', W', C) `image` cell it was read from.
+
+    Plain version: col2im(rows.T) for the (c, i, j) tap order; here each slice add moves C
+    contiguous values at a time.
+    """
+    taps = rows.reshape(image.shape[0], *out_shape, kernel[0], kernel[1], image.shape[3])
+    for i, j, image_rows, image_columns in kernel_offsets(kernel, stride, dilation, out_shape):
+        image[:, image_rows, image_columns] += taps[:, :, :, i, j]
+
+
+# On the CPU, Conv2d goes through the batch this many bytes of im2row rows at a time (see its docstring).
+ROWS_BLOCK_BYTES = 1 << 22
+
+
+def _batch_blocks(x, out_shape, taps):
+    """Slices that cut x's batch into equal blocks of about ROWS_BLOCK_BYTES of im2row rows (at least one image).
+
+    An image has out_h*out_w rows of `taps` values. Only on the CPU: a GPU has no such cache to
+    fit, and each block would only add kernel launches.
+    """
+    batch = x.shape[0]
+    bytes_per_image = out_shape[0] * out_shape[1] * taps * x.itemsize
+    count = -(-batch * bytes_per_image // ROWS_BLOCK_BYTES) if backend_of(x).device_type == "cpu" else 1
+    count = max(1, min(batch, count))
+    bounds = [batch * block // count for block in range(count + 1)]
+    return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
+
+
+class Conv2d(ArrayFunction):
+    """out = W * x + b (cross-correlation, as torch.nn.functional.conv2d), one matmul over all windows.
+
+    Plain version: out = W_matrix @ im2col(x) + b;  dW = g @ cols.T,  db = g summed over (N, H, W),
+    dx = col2im(W_matrix.T @ g), with W_matrix = W.reshape(C_out, -1). The fast one pads x into a
+    channels-last copy and multiplies the other way round, rows = im2row(x) and W_rows = W's taps in
+    (i, j, c) order: out = rows @ W_rows.T + b, (N*out_h*out_w, C_out), which is the output
+    channels-last with no transposing copy; dW = g.T @ rows, dx = row2im(g @ W_rows). It takes the
+    batch a few images at a time (about 4 MB of rows), so each block of rows is still in the CPU's
+    cache when the matmul reads it, and backward rebuilds the rows instead of keeping them all.
     `padding` is ((top, bottom), (left, right)); stride and dilation are (rows, columns) pairs.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
+        xp = get_array_module(x)
         batch = x.shape[0]
         out_channels, kernel = weight.shape[0], weight.shape[2:]
-        x_padded = pad_spatial(x, padding)
+        x_padded = pad_spatial(x, padding, channels_last=True)
         out_shape = tuple(
             output_size(size, kernel[axis], stride[axis], *padding[axis], dilation[axis])
             for axis, size in enumerate(x.shape[2:])
         )
-        cols = im2col(x_padded, kernel, stride, dilation, out_shape)
-        weight_matrix = weight.reshape(out_channels, -1)
-        out = weight_matrix @ cols  # (C_out, N*out_h*out_w): the one BLAS call
+        weight_rows = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)  # (C_out, kh*kw*C_in)
+        out = xp.empty((batch, *out_shape, out_channels), dtype=x.dtype)  # channels-last
+        for images in _batch_blocks(x, out_shape, weight_rows.shape[1]):
+            rows = im2row(x_padded[images], kernel, stride, dilation, out_shape)
+            xp.matmul(rows, weight_rows.T, out=out[images].reshape(rows.shape[0], out_channels))
         if bias is not None:
-            out += bias[:, None]
-        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, weight_matrix)
+            # out += bias, one image row at a time: numpy's loop then runs along out_w*C_out values, not C_out.
+            image_rows = out.reshape(-1, out_shape[1] * out_channels)
+            image_rows += xp.tile(bias, out_shape[1])
+        ctx.save_for_backward(x_padded if ctx.needs_input_grad[1] else None, weight_rows)
         ctx.geometry = x.shape, x_padded.shape, kernel, stride, padding, dilation, out_shape
-        # (N, C_out, out_h, out_w) as a transposed view: channel-major in memory, which is also what
-        # backward's grad_matrix wants, so neither direction copies the output.
-        return out.reshape(out_channels, batch, *out_shape).transpose(1, 0, 2, 3)
+        return out.transpose(0, 3, 1, 2)
 
     @staticmethod
     def backward(ctx, grad_output):
         if ctx.create_graph:
             return _conv2d_backward_recorded(ctx, grad_output)
-        cols, weight_matrix = ctx.saved_tensors
+        x_padded, weight_rows = ctx.saved_tensors
         input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
-        out_channels = grad_output.shape[1]
-        grad_matrix = grad_output.transpose(1, 0, 2, 3).reshape(out_channels, -1)  # (C_out, N*out_h*out_w)
+        xp = get_array_module(grad_output)
+        batch, out_channels = grad_output.shape[:2]
+        grad_nhwc = xp.ascontiguousarray(grad_output.transpose(0, 2, 3, 1))  # no copy if channels-last already
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_cols = weight_matrix.T @ grad_matrix
-            grad_padded = col2im(grad_cols, padded_shape, kernel, stride, dilation, out_shape)
-            grad_x = crop_spatial(grad_padded, padding, *input_shape[2:])
+            grad_padded = xp.zeros((batch, *padded_shape[2:], padded_shape[1]), dtype=grad_output.dtype)
         if ctx.needs_input_grad[1]:
-            grad_weight = (grad_matrix @ cols.T).reshape(out_channels, -1, *kernel)
+            grad_weight_rows_t = xp.zeros_like(weight_rows.T)  # dW_rows.T = rows.T @ g: the faster order in BLAS
+        for images in _batch_blocks(grad_output, out_shape, weight_rows.shape[1]):
+            grad_rows = grad_nhwc[images].reshape(-1, out_channels)
+            if ctx.needs_input_grad[0]:
+                row2im_into(grad_padded[images], grad_rows @ weight_rows, kernel, stride, dilation, out_shape)
+            if ctx.needs_input_grad[1]:
+                grad_weight_rows_t += im2row(x_padded[images], kernel, stride, dilation, out_shape).T @ grad_rows
+        if ctx.needs_input_grad[0]:
+            grad_x = crop_spatial(grad_padded.transpose(0, 3, 1, 2), padding, *input_shape[2:])
+        if ctx.needs_input_grad[1]:
+            grad_weight = grad_weight_rows_t.T.reshape(out_channels, *kernel, input_shape[1]).transpose(0, 3, 1, 2)
         if ctx.needs_input_grad[2]:
-            grad_bias = grad_matrix.sum(axis=1)
+            grad_rows = grad_nhwc.reshape(-1, out_channels)
+            # The rows' sum as one BLAS call: grad_rows.sum(axis=0) of a tall, narrow matrix is several times slower.
+            grad_bias = xp.ones(grad_rows.shape[0], dtype=grad_rows.dtype) @ grad_rows
         return grad_x, grad_weight, grad_bias, None, None, None
 
 
@@ -96,10 +168,13 @@ def _conv2d_backward_recorded(ctx, grad_output):
     dW a convolution of x with g, so their own gradients are convolutions again, at every order."""
     from .conv_transpose import ConvTranspose2d
 
-    cols, weight_matrix = ctx.saved_arrays
+    x_padded, weight_rows = ctx.saved_arrays  # channels-last: (N, H', W', C) and (C_out, kh*kw*C_in)
     input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
     (top, bottom), (left, right) = padding
-    weight = ctx.input_in_graph(1) if ctx.needs_input_grad[1] else weight_matrix.reshape(-1, input_shape[1], *kernel)
+    if ctx.needs_input_grad[1]:
+        weight = ctx.input_in_graph(1)
+    else:  # a constant weight, from the rows forward kept
+        weight = weight_rows.reshape(-1, *kernel, input_shape[1]).transpose(0, 3, 1, 2)
     grad_x = grad_weight = grad_bias = None
     if ctx.needs_input_grad[0]:
         # output_padding makes the transposed convolution cover the whole padded input, then the padding is cut off.
@@ -111,12 +186,10 @@ def _conv2d_backward_recorded(ctx, grad_output):
         grad_x = grad_padded[:, :, top : top + input_shape[2], left : left + input_shape[3]]
     if ctx.needs_input_grad[1]:
         if ctx.needs_input_grad[0]:
-            x_padded = Pad.apply(ctx.input_in_graph(0), ((0, 0), (0, 0), (top, bottom), (left, right)), 0)
-            grad_weight = window_correlation(x_padded, grad_output, kernel, stride, dilation)
-        else:  # x is a constant: its im2col columns were saved
-            xp = get_array_module(grad_output)
-            grad_matrix = xp.transpose(grad_output, (1, 0, 2, 3)).reshape(grad_output.shape[1], -1)
-            grad_weight = MatMul.apply(grad_matrix, cols.T).reshape(grad_output.shape[1], -1, *kernel)
+            x_image = Pad.apply(ctx.input_in_graph(0), ((0, 0), (0, 0), (top, bottom), (left, right)), 0)
+        else:  # a constant x: its padded copy was saved
+            x_image = x_padded.transpose(0, 3, 1, 2)
+        grad_weight = window_correlation(x_image, grad_output, kernel, stride, dilation)
     if ctx.needs_input_grad[2]:
         grad_bias = grad_output.sum(axis=(0, 2, 3))
     return grad_x, grad_weight, grad_bias, None, None, None

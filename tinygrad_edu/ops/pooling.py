@@ -117,7 +117,8 @@ class MaxPool2dTiles(ArrayFunction):
 
     Then tap (i, j) of every window is the strided slice x[:, :, i::kh, j::kw] (cut to whole tiles),
     no element belongs to two windows, and the max is a running maximum over the kh*kw taps.
-    Plain version: x.reshape(N, C, H // kh, kh, W // kw, kw).max(axis=(3, 5)).
+    Plain version: x.reshape(N, C, H // kh, kh, W // kw, kw).max(axis=(3, 5)). The output and the
+    gradient keep x's memory layout (a channels-last conv output stays channels-last).
     """
 
     @staticmethod
@@ -125,7 +126,7 @@ class MaxPool2dTiles(ArrayFunction):
         xp = get_array_module(x)
         out_shape = (x.shape[2] // kernel[0], x.shape[3] // kernel[1])
         taps = [tap for _, _, tap in _tile_taps(x, kernel, out_shape)]
-        out = taps[0].copy()
+        out = taps[0].copy(order="K")  # in x's memory order: a channels-last input gives a channels-last output
         for tap in taps[1:]:
             xp.maximum(out, tap, out=out)
         ctx.save_for_backward(x, out)
@@ -147,16 +148,35 @@ class MaxPool2dTiles(ArrayFunction):
         covered = tuple(size * k for size, k in zip(out_shape, ctx.kernel)) == x.shape[2:]
         # Rows and columns past the last whole tile get 0.
         grad_x = xp.empty_like(x, dtype=grad_output.dtype) if covered else xp.zeros_like(x, dtype=grad_output.dtype)
+        grad_output = _in_layout_of(grad_output, out)
         claimed = None  # windows whose gradient already went to an earlier maximum
         for rows, columns, tap in _tile_taps(x, ctx.kernel, out_shape):
             wins = tap == out
             if claimed is None:
                 claimed = wins
             else:
-                wins = xp.greater(wins, claimed)  # a maximum, and the window's first one: wins & ~claimed
-                claimed = claimed | wins
+                xp.greater(wins, claimed, out=wins)  # a maximum, and the window's first one: wins & ~claimed
+                claimed |= wins
             xp.multiply(grad_output, wins, out=grad_x[:, :, rows, columns])
         return grad_x, None
+
+
+def _in_layout_of(array, like):
+    """`array` with its axes in memory in the order of `like`'s (same shape): itself if they already are, else a copy.
+
+    Elementwise loops over arrays whose axes lie in memory in different orders (one channels-last,
+    one not) stride through memory and run several times slower than over arrays that agree.
+    """
+    if _axes_by_stride(array) == _axes_by_stride(like):
+        return array
+    aligned = get_array_module(array).empty_like(like, dtype=array.dtype)
+    aligned[...] = array
+    return aligned
+
+
+def _axes_by_stride(array):
+    """The axes of `array` from the one with the largest memory step to the smallest (its layout)."""
+    return sorted(range(array.ndim), key=lambda axis: -abs(array.strides[axis]))
 
 
 def _tile_taps(x, kernel, out_shape):

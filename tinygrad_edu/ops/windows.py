@@ -34,17 +34,33 @@ def extra_right_padding(size, kernel, stride, padding_before, padding_after, dil
     return max(0, reach - (size + padding_before + padding_after))
 
 
-def pad_spatial(x, padding, value=0):
-    """x (N, C, H, W) with `value` around the image; padding is ((top, bottom), (left, right))."""
+def pad_spatial(x, padding, value=0, channels_last=False):
+    """x (N, C, H, W) with `value` around the image; padding is ((top, bottom), (left, right)).
+
+    channels_last=True returns it laid out (N, H, W, C) in memory, still indexed [n, c, y, x]
+    (see to_channels_last); the padding and the change of layout are then one copy.
+    """
     (top, bottom), (left, right) = padding
     if not (top or bottom or left or right):
-        return x
+        return to_channels_last(x) if channels_last else x
     batch, channels, height, width = x.shape
-    padded = get_array_module(x).full(
-        (batch, channels, height + top + bottom, width + left + right), value, dtype=x.dtype
-    )
+    padded_height, padded_width = height + top + bottom, width + left + right
+    xp = get_array_module(x)
+    if channels_last:
+        padded = xp.full((batch, padded_height, padded_width, channels), value, dtype=x.dtype).transpose(0, 3, 1, 2)
+    else:
+        padded = xp.full((batch, channels, padded_height, padded_width), value, dtype=x.dtype)
     padded[:, :, top : top + height, left : left + width] = x
     return padded
+
+
+def to_channels_last(x):
+    """x (N, C, H, W) laid out (N, H, W, C) in memory, the channels of a pixel side by side; same shape and values.
+
+    A (N, C, H, W)-shaped view of a (N, H, W, C) array, PyTorch's channels_last memory format. It
+    copies only when x is not laid out that way already.
+    """
+    return get_array_module(x).ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
 
 
 def crop_spatial(x_padded, padding, height, width):
