@@ -168,7 +168,7 @@ def _conv2d_backward_recorded(ctx, grad_output):
     dW a convolution of x with g, so their own gradients are convolutions again, at every order."""
     from .conv_transpose import ConvTranspose2d
 
-    x_padded, weight_rows = ctx.saved_arrays  # channels-last: (N, H', W', C) and (C_out, kh*kw*C_in)
+    x_padded, weight_rows = ctx.saved_arrays  # indexed (N, C, H', W'), channels-last in memory; (C_out, kh*kw*C_in)
     input_shape, padded_shape, kernel, stride, padding, dilation, out_shape = ctx.geometry
     (top, bottom), (left, right) = padding
     if ctx.needs_input_grad[1]:
@@ -188,7 +188,7 @@ def _conv2d_backward_recorded(ctx, grad_output):
         if ctx.needs_input_grad[0]:
             x_image = Pad.apply(ctx.input_in_graph(0), ((0, 0), (0, 0), (top, bottom), (left, right)), 0)
         else:  # a constant x: its padded copy was saved
-            x_image = x_padded.transpose(0, 3, 1, 2)
+            x_image = x_padded
         grad_weight = window_correlation(x_image, grad_output, kernel, stride, dilation)
     if ctx.needs_input_grad[2]:
         grad_bias = grad_output.sum(axis=(0, 2, 3))
