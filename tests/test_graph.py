@@ -91,3 +91,11 @@ def test_hooks_run_in_a_recorded_backward_too():
     (slope,) = tg.autograd.grad(hidden.sum(), x, create_graph=True)
     (curvature,) = tg.autograd.grad(slope.sum(), x)
     assert slope.item() == pytest.approx(2 * 3 * 4) and curvature.item() == pytest.approx(2 * 6 * 2)
+
+
+def test_a_hooked_leaf_still_accumulates_across_backward_calls():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda grad: None)  # the leaf's AccumulateGrad node now runs, instead of the engine's shortcut
+    (w * 2).sum().backward()
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(host(w.grad), [5.0, 5.0])

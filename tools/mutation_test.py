@@ -26,7 +26,7 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[1]
 COPIED = ["tinygrad_edu", "tests", "pytest.ini"]
 
-AUTOGRAD = ["tests/autograd"]
+AUTOGRAD = ["tests/autograd", "tests/test_graph.py"]
 SECOND_ORDER = ["tests/autograd/test_double_backward.py", "tests/autograd/test_inplace.py"]
 ELEMENTWISE = ["tests/ops/test_elementwise.py"]
 REDUCE = ["tests/ops/test_reduce.py"]
@@ -40,10 +40,14 @@ OPTIM = ["tests/optim"]
 # (name, file, source text, its mutation, tests that should catch it)
 MUTANTS = [
     # --- the engine
-    ("grad-shares-memory", "autograd/engine.py", "Tensor._make(gradient.copy())", "Tensor._make(gradient)", AUTOGRAD),
+    ("grad-shares-memory", "autograd/engine.py", "Tensor._make(input_grad.copy())", "Tensor._make(input_grad)",
+     AUTOGRAD),
+    ("grad-shares-memory-with-hooks", "autograd/engine.py", "Tensor._make(gradient.copy())", "Tensor._make(gradient)",
+     AUTOGRAD),
     ("no-fan-in-sum", "autograd/engine.py", "gradient if previous is None else _sum(previous, gradient)", "gradient",
      AUTOGRAD),
-    ("no-accumulation", "autograd/engine.py", "_sum(tensor.grad._data, gradient)", "gradient", AUTOGRAD),
+    ("no-accumulation", "autograd/engine.py", "_sum(leaf.grad._data, input_grad)", "input_grad", AUTOGRAD),
+    ("no-accumulation-with-hooks", "autograd/engine.py", "_sum(tensor.grad._data, gradient)", "gradient", AUTOGRAD),
     ("saved-inputs-as-constants", "array_function.py", "values.append(tensor_of_edge(value, ctx._edges[source]))",
      "values.append(Tensor._make(value))", SECOND_ORDER),
     ("versions-unchecked", "graph.py", "        if counter.value != expected:", "        if False:", AUTOGRAD),

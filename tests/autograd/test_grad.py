@@ -139,3 +139,11 @@ def test_a_long_chain_needs_no_recursion_with_create_graph():
     (curvature,) = grad(slope, x)
     assert slope.item() == pytest.approx(2 * 1.00001**40000, rel=1e-9)
     assert curvature.item() == pytest.approx(2 * 1.00001**40000, rel=1e-9)
+
+
+def test_recorded_gradients_accumulate_across_backward_calls():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x**2).sum().backward(create_graph=True)
+    (x**3).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(host(x.grad), 2 * host(x) + 3 * host(x) ** 2)
+    assert x.grad.requires_grad
