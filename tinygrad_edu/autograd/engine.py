@@ -127,7 +127,7 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
                 parent = edge[0]
                 input_grad = input_grads[index]
                 if leaves_directly and type(parent) is AccumulateGrad and not parent._watched:
-                    leaf = parent.variable
+                    leaf = parent._variable()  # parent.variable without the property's call
                     if input_grad is not None and leaf is not None:  # accumulate_into(leaf, gradient), inline
                         input_grad = _checked_gradient(node, index, input_grad, False)
                         if leaf.grad is None:
@@ -141,8 +141,9 @@ def run(roots, root_grads, retain_graph, create_graph, targets=None, accumulate=
                         gradients[parent] = input_grad
                     else:
                         _add_gradient(gradients, parent, edge[1], input_grad)
-                pending_edges[parent] -= 1
-                if pending_edges[parent] == 0:
+                pending = pending_edges[parent] - 1
+                pending_edges[parent] = pending
+                if not pending:
                     ready.append(parent)
             if runs and not retain_graph:
                 node.release()
